@@ -1,0 +1,13 @@
+import type { CallContext } from '../gooten/client.js'
+import type { GootenCancelReply, GootenOrder } from '../gooten/types.js'
+
+/** What the domain needs from Gooten; GootenClient provides it. */
+export interface GootenGateway {
+  getOrder: (orderId: string, context: CallContext) => Promise<GootenOrder>
+  cancelItems: (gootenId: number, itemIds: readonly number[], context: CallContext) => Promise<GootenCancelReply>
+}
+
+/** Runs tasks for the same key one at a time (in this process, or across replicas). */
+export interface OrderLocks {
+  run: <T>(key: string, signal: AbortSignal, task: () => Promise<T>) => Promise<T>
+}

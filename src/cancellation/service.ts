@@ -1,0 +1,115 @@
+import type { CallContext } from '../gooten/client.js'
+import { GootenError } from '../gooten/errors.js'
+import type { GootenOrder } from '../gooten/types.js'
+import { CancellationError } from './errors.js'
+import { planCancellation, type CancelPlan } from './plan.js'
+import type { GootenGateway, OrderLocks } from './ports.js'
+import { reconcile, withoutForwarding } from './reconcile.js'
+import { classifyStatus } from './status-policy.js'
+import type { CancelOutcome, CancelRequest, ItemResult, OrderView } from './types.js'
+
+export interface CancellationServiceOptions {
+  gooten: GootenGateway
+  locks: OrderLocks
+  /** Time allowed for the follow-up lookup after a cancel call whose effect is unknown. */
+  verificationTimeoutMs: number
+}
+
+const UNCONFIRMED = 'The cancel call failed midway and Gooten does not show this item cancelled yet; it may still be.'
+
+export class CancellationService {
+  constructor (private readonly options: CancellationServiceOptions) {}
+
+  async view (orderId: string, context: CallContext): Promise<OrderView> {
+    const order = await this.#lookup(orderId, context)
+    return {
+      orderId: order.safeId ?? orderId,
+      gootenOrderId: order.gootenId,
+      items: order.items.map((item) => ({ ...item, cancellable: classifyStatus(item.status) === 'cancellable' }))
+    }
+  }
+
+  async cancel (request: CancelRequest, context: CallContext): Promise<CancelOutcome> {
+    if (request.dryRun) {
+      const { order, gootenId, plan } = await this.#prepare(request, context)
+      return { orderId: order.safeId ?? request.orderId, gootenOrderId: gootenId, outcome: 'dry_run', items: withoutForwarding(plan, request.itemIds) }
+    }
+    // Serialised per order, and the order is read inside the lock: each cancel sees the statuses the one before left.
+    const lockKey = `order:${request.orderId.toLowerCase()}`
+    return await this.options.locks.run(lockKey, context.signal, async () => await this.#cancelNow(request, context))
+  }
+
+  async #cancelNow (request: CancelRequest, context: CallContext): Promise<CancelOutcome> {
+    const { order, gootenId, plan } = await this.#prepare(request, context)
+    const orderId = order.safeId ?? request.orderId
+    if (plan.toForward.length === 0) {
+      return { orderId, gootenOrderId: gootenId, outcome: 'cancelled', items: withoutForwarding(plan, request.itemIds) }
+    }
+    try {
+      const reply = await this.options.gooten.cancelItems(gootenId, plan.toForward, context)
+      return { orderId, gootenOrderId: gootenId, ...reconcile(plan, request.itemIds, reply) }
+    } catch (error) {
+      if (error instanceof GootenError && error.mayHaveReachedGooten) {
+        return await this.#verify(request, plan, { orderId, gootenId }, error, context)
+      }
+      throw error
+    }
+  }
+
+  async #prepare (request: CancelRequest, context: CallContext): Promise<{ order: GootenOrder, gootenId: number, plan: CancelPlan }> {
+    const order = await this.#lookup(request.orderId, context)
+    const plan = planCancellation(order, request.itemIds)
+    if (order.gootenId === null) {
+      // Older document shapes lack it, and the cancel call cannot be addressed without it.
+      throw new GootenError('bad_response', 'getOrder', 'Gooten\'s order document has no GootenId')
+    }
+    return { order, gootenId: order.gootenId, plan }
+  }
+
+  /**
+   * After a cancel call that may or may not have reached Gooten, read the order again and
+   * answer from what it shows; never report a cancel that did not happen.
+   */
+  async #verify (
+    request: CancelRequest,
+    plan: CancelPlan,
+    ids: { orderId: string, gootenId: number },
+    failure: GootenError,
+    context: CallContext
+  ): Promise<CancelOutcome> {
+    const timeoutMs = this.options.verificationTimeoutMs
+    const verifyContext: CallContext = { ...context, signal: AbortSignal.timeout(timeoutMs), deadline: Date.now() + timeoutMs }
+    let nowCancelled = new Set<number>()
+    try {
+      const order = await this.options.gooten.getOrder(request.orderId, verifyContext)
+      nowCancelled = new Set(order.items
+        .filter((item) => item.itemId !== null && classifyStatus(item.status) === 'cancelled')
+        .map((item) => item.itemId as number))
+    } catch (error) {
+      context.log.warn({ op: 'getOrder', outcome: (error as GootenError).failure }, 'could not verify the cancel outcome')
+    }
+    const results = new Map(withoutForwarding(plan, request.itemIds).map((item) => [item.itemId, item]))
+    for (const itemId of plan.toForward) {
+      const previousStatus = plan.previousStatus.get(itemId) ?? null
+      results.set(itemId, nowCancelled.has(itemId)
+        ? { itemId, result: 'cancelled', previousStatus }
+        : { itemId, result: 'unknown', previousStatus, reason: UNCONFIRMED })
+    }
+    const items = request.itemIds.map((itemId) => results.get(itemId) as ItemResult)
+    if (plan.toForward.every((itemId) => nowCancelled.has(itemId))) {
+      return { orderId: ids.orderId, gootenOrderId: ids.gootenId, outcome: 'cancelled', items }
+    }
+    throw new CancellationError('OUTCOME_UNKNOWN', 'The cancel call failed and Gooten does not yet show every item cancelled.', items, failure)
+  }
+
+  async #lookup (orderId: string, context: CallContext): Promise<GootenOrder> {
+    try {
+      return await this.options.gooten.getOrder(orderId, context)
+    } catch (error) {
+      if (error instanceof GootenError && error.failure === 'not_found') {
+        throw new CancellationError('ORDER_NOT_FOUND', 'Gooten has no order with this id.')
+      }
+      throw error
+    }
+  }
+}

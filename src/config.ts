@@ -1,0 +1,145 @@
+import { isIP } from 'node:net'
+import envSchema from 'env-schema'
+import { Type, type Static } from '@sinclair/typebox'
+
+/** Every environment variable the service reads, with its default (CONTRACT §3). */
+const EnvSchema = Type.Object({
+  GOOTEN_RECIPE_ID: Type.String({ minLength: 1 }),
+  GOOTEN_PARTNER_BILLING_KEY: Type.String({ minLength: 1 }),
+  GOOTEN_BASE_URL: Type.String({ default: 'https://api.print.io' }),
+  HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' }
+  ),
+  UPSTREAM_TIMEOUT_MS: Type.Integer({ default: 8000, minimum: 100, maximum: 120000 }),
+  UPSTREAM_MAX_IN_FLIGHT: Type.Integer({ default: 32, minimum: 1, maximum: 1024 }),
+  UPSTREAM_QUEUE_LIMIT: Type.Integer({ default: 32, minimum: 0, maximum: 1024 }),
+  CIRCUIT_FAILURE_THRESHOLD: Type.Integer({ default: 5, minimum: 1, maximum: 1000 }),
+  CIRCUIT_OPEN_MS: Type.Integer({ default: 30000, minimum: 100, maximum: 600000 }),
+  API_KEYS: Type.Optional(Type.String()),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 600, minimum: 1, maximum: 1000000 }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 120000 })
+})
+type Env = Static<typeof EnvSchema>
+
+export interface CallerKey {
+  name: string
+  key: string
+  readOnly: boolean
+}
+
+export interface Config {
+  host: string
+  port: number
+  logLevel: string
+  gooten: {
+    /** Origin only (scheme, host, port); paths are the adapter's business. */
+    baseUrl: string
+    recipeId: string
+    partnerBillingKey: string
+  }
+  upstream: {
+    timeoutMs: number
+    maxInFlight: number
+    queueLimit: number
+    circuitFailureThreshold: number
+    circuitOpenMs: number
+  }
+  /** Undefined: caller authentication is off. */
+  callerKeys: CallerKey[] | undefined
+  rateLimitPerMinute: number
+  redisUrl: string | undefined
+  shutdownTimeoutMs: number
+}
+
+/** Thrown for a missing or malformed variable; the message names it, never its value. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+interface AjvIssue {
+  instancePath: string
+  message?: string
+  params: { missingProperty?: string }
+}
+
+function describe (issue: AjvIssue): string {
+  if (issue.params.missingProperty !== undefined) return `${issue.params.missingProperty} is required`
+  // Ajv messages state the rule ("must be <= 65535"), never the offending value.
+  return `${issue.instancePath.slice(1)} ${issue.message ?? 'is invalid'}`
+}
+
+function parseBaseUrl (raw: string): string {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError('GOOTEN_BASE_URL must be an absolute URL')
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || url.pathname !== '/') {
+    throw new ConfigError('GOOTEN_BASE_URL must be an origin only (no path, query, fragment or user info)')
+  }
+  if (url.protocol === 'https:') return url.origin
+  if (url.protocol === 'http:' && isLoopback(url.hostname)) return url.origin
+  throw new ConfigError('GOOTEN_BASE_URL must use https: (http: is allowed only for loopback addresses)')
+}
+
+function isLoopback (hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '')
+  if (host === 'localhost') return true
+  if (isIP(host) === 4) return host.startsWith('127.')
+  return host === '::1'
+}
+
+const CALLER_NAME = /^[A-Za-z0-9._-]{1,64}$/
+const CALLER_KEY = /^[\x21-\x7e]{16,256}$/
+
+function parseCallerKeys (raw: string | undefined): CallerKey[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined
+  const keys = raw.split(',').map((entry) => {
+    const [name = '', key = '', flag, ...rest] = entry.trim().split(':')
+    if (!CALLER_NAME.test(name) || !CALLER_KEY.test(key) || rest.length > 0 || (flag !== undefined && flag !== 'ro')) {
+      throw new ConfigError('API_KEYS must be a comma-separated list of name:key[:ro] (name of letters, digits, . _ -; key of 16 to 256 visible characters without ":" or ",")')
+    }
+    return { name, key, readOnly: flag === 'ro' }
+  })
+  if (new Set(keys.map((k) => k.name)).size !== keys.length) throw new ConfigError('API_KEYS names must be unique')
+  if (new Set(keys.map((k) => k.key)).size !== keys.length) throw new ConfigError('API_KEYS keys must be unique')
+  return keys
+}
+
+/** Validates the environment once; throws ConfigError naming the first bad variable. */
+export function loadConfig (environment: Record<string, string | undefined>): Config {
+  let env: Env
+  try {
+    env = envSchema<Env>({ schema: EnvSchema, data: { ...environment }, dotenv: false, env: false })
+  } catch (error) {
+    const issues = (error as { errors?: AjvIssue[] }).errors ?? []
+    const first = issues[0]
+    throw new ConfigError(first === undefined ? 'configuration is invalid' : describe(first))
+  }
+  return {
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    gooten: {
+      baseUrl: parseBaseUrl(env.GOOTEN_BASE_URL),
+      recipeId: env.GOOTEN_RECIPE_ID,
+      partnerBillingKey: env.GOOTEN_PARTNER_BILLING_KEY
+    },
+    upstream: {
+      timeoutMs: env.UPSTREAM_TIMEOUT_MS,
+      maxInFlight: env.UPSTREAM_MAX_IN_FLIGHT,
+      queueLimit: env.UPSTREAM_QUEUE_LIMIT,
+      circuitFailureThreshold: env.CIRCUIT_FAILURE_THRESHOLD,
+      circuitOpenMs: env.CIRCUIT_OPEN_MS
+    },
+    callerKeys: parseCallerKeys(env.API_KEYS),
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    redisUrl: env.REDIS_URL,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS
+  }
+}

@@ -1,0 +1,59 @@
+import { GootenError, type UpstreamOp } from './errors.js'
+
+/**
+ * Caps upstream calls in flight. Waiters queue up to a small limit; beyond it a call is
+ * shed at once, because an unbounded queue only turns overload into timeouts.
+ */
+export class Bulkhead {
+  #active = 0
+  readonly #waiting: Array<() => void> = []
+
+  constructor (
+    readonly maxActive: number,
+    readonly maxQueued: number,
+    private readonly onChange: (active: number) => void = () => {}
+  ) {}
+
+  get active (): number {
+    return this.#active
+  }
+
+  async acquire (op: UpstreamOp, signal: AbortSignal): Promise<() => void> {
+    if (this.#active >= this.maxActive) {
+      if (this.#waiting.length >= this.maxQueued) {
+        throw new GootenError('overloaded', op, 'too many Gooten calls in flight', { neverSent: true })
+      }
+      await this.#wait(op, signal)
+    }
+    this.#active++
+    this.onChange(this.#active)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.#active--
+      this.onChange(this.#active)
+      this.#waiting.shift()?.()
+    }
+  }
+
+  async #wait (op: UpstreamOp, signal: AbortSignal): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const index = this.#waiting.indexOf(wake)
+        if (index !== -1) this.#waiting.splice(index, 1)
+        reject(new GootenError('timeout', op, 'the request deadline passed while waiting for a Gooten slot', { neverSent: true }))
+      }
+      const wake = (): void => {
+        signal.removeEventListener('abort', onAbort)
+        resolve()
+      }
+      if (signal.aborted) {
+        onAbort()
+        return
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.#waiting.push(wake)
+    })
+  }
+}

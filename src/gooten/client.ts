@@ -1,0 +1,179 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Dispatcher } from 'undici'
+import type { Bulkhead } from './bulkhead.js'
+import type { CircuitBreaker } from './circuit-breaker.js'
+import { GootenError, type GootenFailure, type UpstreamOp } from './errors.js'
+import { interpretCancel, interpretOrder, type RawAnswer } from './interpret.js'
+import type { RetryBudget } from './retry-budget.js'
+import { send } from './transport.js'
+import type { GootenCancelReply, GootenOrder } from './types.js'
+
+/** Structured logger: the adapter logs objects, never URLs. */
+export interface UpstreamLogger {
+  info: (object: object, message: string) => void
+  warn: (object: object, message: string) => void
+  error: (object: object, message: string) => void
+}
+
+/** One inbound request's view of its upstream work: a single deadline shared by every call. */
+export interface CallContext {
+  signal: AbortSignal
+  /** Epoch milliseconds at which `signal` aborts. */
+  deadline: number
+  log: UpstreamLogger
+}
+
+export interface UpstreamObserver {
+  callFinished: (op: UpstreamOp, outcome: 'ok' | GootenFailure, seconds: number) => void
+  retried: (op: UpstreamOp) => void
+}
+
+export interface GootenClientOptions {
+  origin: string
+  recipeId: string
+  partnerBillingKey: string
+  dispatcher: Dispatcher
+  bulkhead: Bulkhead
+  circuit: CircuitBreaker
+  retryBudget: RetryBudget
+  observer?: UpstreamObserver
+  /** Source of randomness for backoff jitter; injectable for tests. */
+  random?: () => number
+}
+
+interface UpstreamCall {
+  method: 'GET' | 'PUT'
+  /** Holds the credentials: never logged, thrown or returned. */
+  pathAndQuery: string
+  body?: string
+}
+
+const MAX_RETRIES = 2
+const BACKOFF_BASE_MS = 100
+const BACKOFF_CAP_MS = 1000
+const LOOKUP_RETRY_STATUSES = new Set([429, 502, 503, 504])
+
+/** Transient failures worth another lookup: the lookup is read-only, so repeating it is safe. */
+function lookupMayRetry (error: GootenError): boolean {
+  if (error.failure === 'connection_failed') return true
+  return error.failure === 'unavailable' && LOOKUP_RETRY_STATUSES.has(error.details.status ?? 0)
+}
+
+/** A cancel is repeated only when the first attempt provably never reached Gooten. */
+function cancelMayRetry (error: GootenError): boolean {
+  return error.failure === 'connection_failed' && error.details.neverSent === true
+}
+
+/** Failures that say nothing about Gooten's health. */
+function isHealthy (failure: GootenFailure): boolean {
+  return failure === 'not_found'
+}
+
+export class GootenClient {
+  readonly #options: GootenClientOptions
+  readonly #observer: UpstreamObserver | undefined
+  readonly #random: () => number
+  readonly #credentials: string
+
+  constructor (options: GootenClientOptions) {
+    this.#options = options
+    this.#observer = options.observer
+    this.#random = options.random ?? Math.random
+    // Percent-encoded once: the billing key is base64-like and holds + / =.
+    this.#credentials = `recipeid=${encodeURIComponent(options.recipeId)}&partnerBillingKey=${encodeURIComponent(options.partnerBillingKey)}`
+  }
+
+  /** Looks an order up by Safe Order ID or numeric GootenId. */
+  async getOrder (orderId: string, context: CallContext): Promise<GootenOrder> {
+    const pathAndQuery = `/api/v/5/source/api/orders?id=${encodeURIComponent(orderId)}&${this.#credentials}`
+    return await this.#call('getOrder', { method: 'GET', pathAndQuery }, context, interpretOrder, lookupMayRetry)
+  }
+
+  /** Cancels the given OrderItemIds of the order with this numeric GootenId, in one call. */
+  async cancelItems (gootenId: number, itemIds: readonly number[], context: CallContext): Promise<GootenCancelReply> {
+    const pathAndQuery = `/api/orderCancel?orderId=${gootenId}&${this.#credentials}`
+    const body = JSON.stringify({ Ids: itemIds })
+    const interpret = (answer: RawAnswer): GootenCancelReply => interpretCancel(answer, itemIds)
+    return await this.#call('cancelItems', { method: 'PUT', pathAndQuery, body }, context, interpret, cancelMayRetry)
+  }
+
+  async #call<T> (
+    op: UpstreamOp,
+    request: UpstreamCall,
+    context: CallContext,
+    interpret: (answer: RawAnswer) => T,
+    mayRetry: (error: GootenError) => boolean
+  ): Promise<T> {
+    this.#options.retryBudget.recordCall()
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#attempt(op, request, context, interpret, attempt)
+      } catch (error) {
+        const failure = error as GootenError
+        if (attempt > MAX_RETRIES || !mayRetry(failure)) throw failure
+        const delayMs = failure.details.retryAfterMs ?? this.#backoff(attempt)
+        // Gooten asked for more time than this request has left: fail now and pass the wait on.
+        if (Date.now() + delayMs >= context.deadline) throw failure
+        if (!this.#options.retryBudget.tryRetry()) throw failure
+        this.#observer?.retried(op)
+        await sleep(delayMs, undefined, { signal: context.signal }).catch(() => {
+          throw new GootenError('timeout', op, 'the request deadline passed while waiting to retry', { neverSent: true })
+        })
+      }
+    }
+  }
+
+  /** Full-jitter exponential backoff. */
+  #backoff (attempt: number): number {
+    return Math.floor(this.#random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt))
+  }
+
+  async #attempt<T> (
+    op: UpstreamOp,
+    request: UpstreamCall,
+    context: CallContext,
+    interpret: (answer: RawAnswer) => T,
+    attempt: number
+  ): Promise<T> {
+    const { circuit, bulkhead, dispatcher, origin } = this.#options
+    circuit.admit(op)
+    let release: () => void
+    try {
+      release = await bulkhead.acquire(op, context.signal)
+    } catch (error) {
+      circuit.abandoned()
+      throw error
+    }
+    const started = performance.now()
+    let status: number | undefined
+    try {
+      const answer = await send(dispatcher, { op, origin, ...request, signal: context.signal })
+      status = answer.status
+      // Interpreted inside the attempt: a 200 carrying HTML is a failed call too.
+      const result = interpret(answer)
+      this.#finish(op, context, attempt, started, status, 'ok')
+      circuit.succeeded()
+      return result
+    } catch (error) {
+      // An unforeseen throw while reading Gooten's answer is still an answer we cannot trust.
+      const failure = error instanceof GootenError
+        ? error
+        : new GootenError('bad_response', op, 'Gooten answered something we could not read', { code: 'UNREADABLE' })
+      this.#finish(op, context, attempt, started, failure.details.status ?? status, failure.failure)
+      if (isHealthy(failure.failure)) circuit.succeeded()
+      else circuit.failed()
+      throw failure
+    } finally {
+      release()
+    }
+  }
+
+  #finish (op: UpstreamOp, context: CallContext, attempt: number, started: number, status: number | undefined, outcome: 'ok' | GootenFailure): void {
+    const ms = Math.round((performance.now() - started) * 10) / 10
+    this.#observer?.callFinished(op, outcome, ms / 1000)
+    const line = { op, attempt, status: status ?? null, ms, outcome }
+    if (outcome === 'ok' || outcome === 'not_found') context.log.info(line, 'upstream call')
+    else if (outcome === 'credentials_refused') context.log.error(line, 'Gooten refused our credentials: check GOOTEN_RECIPE_ID and GOOTEN_PARTNER_BILLING_KEY')
+    else context.log.warn(line, 'upstream call failed')
+  }
+}

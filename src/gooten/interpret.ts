@@ -1,0 +1,116 @@
+import { GootenError, type UpstreamOp } from './errors.js'
+import { toId, toOrder } from './order-mapper.js'
+import { isCancelReply, isEnvelope, isMessageOnly, isOrderDocument, type ErrorEntry } from './schemas.js'
+import type { GootenCancelReply, GootenOrder, RefusalReason } from './types.js'
+
+/** What came back from Gooten, before we decide what it means. */
+export interface RawAnswer {
+  status: number
+  retryAfterMs: number | undefined
+  /** Parsed JSON, or a marker for bodies that are not JSON at all. */
+  body: { kind: 'json', value: unknown } | { kind: 'html' } | { kind: 'invalid_json' } | { kind: 'empty' }
+}
+
+// Gooten reports a bad recipe id or billing key in free text; these are the words seen in its docs and clients.
+const CREDENTIAL_WORDS = /recipe ?id|billing ?key|authori[sz]|api ?key|credential/i
+const NOT_FOUND_WORDS = /not (be )?found|does not exist|no such order|unknown order/i
+const STATUS_WORDS = /status|production|shipped|cannot be cancel|can ?not be cancel|not cancel/i
+const ITEM_MISSING_WORDS = /not (be )?found|does not exist|not (part )?(of|in) (the|this) order|invalid (order )?item/i
+
+const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504])
+
+function messagesOf (errors: ErrorEntry[] | null | undefined): string[] {
+  return (errors ?? []).map((entry) => `${entry.PropertyName ?? ''} ${entry.ErrorMessage ?? ''}`)
+}
+
+function bad (op: UpstreamOp, what: string, status: number): GootenError {
+  return new GootenError('bad_response', op, `Gooten answered ${what}`, { status })
+}
+
+function credentialsRefused (op: UpstreamOp, status: number): GootenError {
+  return new GootenError('credentials_refused', op, 'Gooten refused the configured credentials', { status })
+}
+
+/** Failures common to both calls: HTTP status, non-JSON bodies, ASP.NET `Message` bodies. */
+function commonFailure (op: UpstreamOp, answer: RawAnswer): GootenError | { json: unknown } {
+  const { status, body } = answer
+  if (status === 401 || status === 403) return credentialsRefused(op, status)
+  if (RETRYABLE_STATUSES.has(status)) {
+    return new GootenError('unavailable', op, `Gooten answered HTTP ${status}`, {
+      status,
+      ...(answer.retryAfterMs === undefined ? {} : { retryAfterMs: answer.retryAfterMs })
+    })
+  }
+  if (body.kind === 'html') return bad(op, 'an HTML page', status)
+  if (body.kind === 'invalid_json') return bad(op, 'invalid JSON', status)
+  if (body.kind === 'empty') return status === 404 && op === 'getOrder' ? notFound() : bad(op, 'an empty body', status)
+  const json = body.value
+  if (isMessageOnly.Check(json)) {
+    return CREDENTIAL_WORDS.test(json.Message) ? credentialsRefused(op, status) : bad(op, 'an error message', status)
+  }
+  return { json }
+}
+
+function notFound (): GootenError {
+  return new GootenError('not_found', 'getOrder', 'Gooten has no such order', { status: 404 })
+}
+
+export function interpretOrder (answer: RawAnswer): GootenOrder {
+  const common = commonFailure('getOrder', answer)
+  if (common instanceof GootenError) throw common
+  const { json } = common
+  // ASP.NET Web API answers `null` for a missing resource.
+  if (json === null) throw notFound()
+  if (isEnvelope.Check(json) && json.HadError) {
+    const messages = messagesOf(json.Errors)
+    if (messages.some((m) => CREDENTIAL_WORDS.test(m))) throw credentialsRefused('getOrder', answer.status)
+    if (answer.status === 404 || messages.some((m) => NOT_FOUND_WORDS.test(m))) throw notFound()
+    throw bad('getOrder', 'HadError', answer.status)
+  }
+  if (answer.status === 404) throw notFound()
+  if (answer.status < 200 || answer.status > 299) throw bad('getOrder', `HTTP ${answer.status}`, answer.status)
+  if (!isOrderDocument.Check(json)) throw bad('getOrder', 'an order of unknown shape', answer.status)
+  return toOrder(json)
+}
+
+function refusalReason (entry: ErrorEntry): RefusalReason {
+  const text = `${entry.PropertyName ?? ''} ${entry.ErrorMessage ?? ''}`
+  if (STATUS_WORDS.test(text)) return 'not_cancellable_status'
+  if (ITEM_MISSING_WORDS.test(text)) return 'not_in_order'
+  return 'unrecognised'
+}
+
+/** Gooten's error entries have no documented item field: look in AttemptedValue, then in the text. */
+function refusedItemId (entry: ErrorEntry, requested: ReadonlySet<number>): number | null {
+  const attempted = toId(entry.AttemptedValue)
+  if (attempted !== null && requested.has(attempted)) return attempted
+  const text = `${entry.PropertyName ?? ''} ${entry.ErrorMessage ?? ''}`
+  for (const match of text.matchAll(/[0-9]{1,15}/g)) {
+    const id = Number(match[0])
+    if (requested.has(id)) return id
+  }
+  return null
+}
+
+export function interpretCancel (answer: RawAnswer, requestedIds: readonly number[]): GootenCancelReply {
+  const common = commonFailure('cancelItems', answer)
+  if (common instanceof GootenError) throw common
+  const { json } = common
+  if (answer.status < 200 || answer.status > 299) {
+    // A refusal may come with a 4xx status; only a readable cancel answer is trusted.
+    if (!isCancelReply.Check(json)) throw bad('cancelItems', `HTTP ${answer.status}`, answer.status)
+  }
+  if (!isCancelReply.Check(json)) throw bad('cancelItems', 'a cancel reply of unknown shape', answer.status)
+  const messages = messagesOf(json.Errors)
+  if (json.HadError && (json.Success ?? []).length === 0 && messages.some((m) => CREDENTIAL_WORDS.test(m))) {
+    throw credentialsRefused('cancelItems', answer.status)
+  }
+  const requested = new Set(requestedIds)
+  const succeeded = (json.Success ?? []).map(toId).filter((id): id is number => id !== null && requested.has(id))
+  const refusals = new Map<number, RefusalReason>()
+  for (const entry of json.Errors ?? []) {
+    const itemId = refusedItemId(entry, requested)
+    if (itemId !== null) refusals.set(itemId, refusalReason(entry))
+  }
+  return { succeeded, refusals }
+}

@@ -1,0 +1,91 @@
+import type { Dispatcher } from 'undici'
+import { GootenError, type UpstreamOp } from './errors.js'
+import type { RawAnswer } from './interpret.js'
+import { parseRetryAfter } from './retry-after.js'
+
+/** Gooten's answers are small JSON documents; anything bigger is not one we trust or buffer. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024
+const PER_CALL_HEADERS_TIMEOUT_MS = 5000
+const PER_CALL_BODY_IDLE_TIMEOUT_MS = 5000
+
+export interface UpstreamRequest {
+  op: UpstreamOp
+  origin: string
+  method: 'GET' | 'PUT'
+  /** Path and query. Holds the credentials: it must never reach a log, an error or a response. */
+  pathAndQuery: string
+  body?: string
+  signal: AbortSignal
+}
+
+// Failures that happen before a single byte of the request could reach Gooten.
+const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+const IDLE_TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+
+function errorCode (error: unknown): string {
+  const candidate = error as { code?: unknown, errors?: Array<{ code?: unknown }> } | undefined
+  const code = candidate?.code ?? candidate?.errors?.[0]?.code
+  return typeof code === 'string' ? code : 'UNKNOWN'
+}
+
+/** Maps a thrown transport error to our terms without keeping its message (which may name the URL). */
+function classify (op: UpstreamOp, error: unknown, signal: AbortSignal): GootenError {
+  if (error instanceof GootenError) return error
+  const code = errorCode(error)
+  if (signal.aborted) return new GootenError('timeout', op, 'the request deadline passed while calling Gooten', { code: 'DEADLINE' })
+  if (IDLE_TIMEOUT_CODES.has(code)) return new GootenError('timeout', op, 'Gooten stopped answering mid-call', { code })
+  if (NEVER_SENT_CODES.has(code)) return new GootenError('connection_failed', op, 'could not connect to Gooten', { code, neverSent: true })
+  return new GootenError('connection_failed', op, 'the connection to Gooten failed', { code })
+}
+
+async function readCapped (op: UpstreamOp, body: Dispatcher.ResponseData['body'], status: number): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > MAX_RESPONSE_BYTES) {
+      body.destroy()
+      throw new GootenError('bad_response', op, 'Gooten answered a body over 1 MiB', { status })
+    }
+    chunks.push(chunk)
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')
+}
+
+function toBody (text: string, contentType: string): RawAnswer['body'] {
+  const trimmed = text.trimStart()
+  if (trimmed === '') return { kind: 'empty' }
+  if (contentType.includes('html') || trimmed.startsWith('<')) return { kind: 'html' }
+  try {
+    return { kind: 'json', value: JSON.parse(trimmed) }
+  } catch {
+    return { kind: 'invalid_json' }
+  }
+}
+
+/** One HTTP exchange with Gooten: sends, reads at most 1 MiB, always consumes or destroys the body. */
+export async function send (dispatcher: Dispatcher, request: UpstreamRequest): Promise<RawAnswer> {
+  try {
+    const response = await dispatcher.request({
+      origin: request.origin,
+      method: request.method,
+      path: request.pathAndQuery,
+      headers: request.body === undefined
+        ? { accept: 'application/json' }
+        : { accept: 'application/json', 'content-type': 'application/json' },
+      ...(request.body === undefined ? {} : { body: request.body }),
+      signal: request.signal,
+      headersTimeout: PER_CALL_HEADERS_TIMEOUT_MS,
+      bodyTimeout: PER_CALL_BODY_IDLE_TIMEOUT_MS
+    })
+    const text = await readCapped(request.op, response.body, response.statusCode)
+    const contentType = String(response.headers['content-type'] ?? '')
+    return {
+      status: response.statusCode,
+      retryAfterMs: parseRetryAfter(response.headers['retry-after']),
+      body: toBody(text, contentType)
+    }
+  } catch (error) {
+    throw classify(request.op, error, request.signal)
+  }
+}

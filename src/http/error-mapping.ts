@@ -1,0 +1,104 @@
+import { CancellationError } from '../cancellation/errors.js'
+import { GootenError, type GootenFailure } from '../gooten/errors.js'
+import { PROBLEMS, ProblemError, type ProblemCode } from './problems.js'
+
+export interface MappedProblem {
+  code: ProblemCode
+  detail: string
+  retryAfterSeconds?: number
+  headers?: Record<string, string>
+  body?: Record<string, unknown>
+  /** Worth an error-level log line with the stack: it is our bug, not the caller's or Gooten's. */
+  unexpected?: boolean
+}
+
+const UPSTREAM_CODE: Record<GootenFailure, ProblemCode> = {
+  not_found: 'ORDER_NOT_FOUND',
+  bad_response: 'UPSTREAM_BAD_RESPONSE',
+  credentials_refused: 'UPSTREAM_BAD_RESPONSE',
+  unavailable: 'UPSTREAM_UNAVAILABLE',
+  connection_failed: 'UPSTREAM_UNAVAILABLE',
+  circuit_open: 'UPSTREAM_UNAVAILABLE',
+  overloaded: 'UPSTREAM_UNAVAILABLE',
+  timeout: 'UPSTREAM_TIMEOUT'
+}
+
+// Our words for the caller; Gooten's own text never leaves the adapter.
+const UPSTREAM_DETAIL: Record<GootenFailure, string> = {
+  not_found: 'Gooten has no order with this id.',
+  bad_response: 'Gooten answered something this service could not read; nothing more is known.',
+  credentials_refused: 'Gooten refused this service\'s credentials; operators have been alerted.',
+  unavailable: 'Gooten kept failing; try again later.',
+  connection_failed: 'Gooten could not be reached; try again later.',
+  circuit_open: 'Gooten has been failing; calls are paused for a short while.',
+  overloaded: 'Too many calls to Gooten are in flight; try again shortly.',
+  timeout: 'Gooten did not answer within the request deadline.'
+}
+
+function fromUpstream (error: GootenError): MappedProblem {
+  const code = UPSTREAM_CODE[error.failure]
+  const mapped: MappedProblem = { code, detail: UPSTREAM_DETAIL[error.failure] }
+  if (code === 'UPSTREAM_UNAVAILABLE') mapped.retryAfterSeconds = Math.max(1, Math.ceil((error.details.retryAfterMs ?? 1000) / 1000))
+  return mapped
+}
+
+function fromCancellation (error: CancellationError): MappedProblem {
+  if (error.code === 'OUTCOME_UNKNOWN') {
+    const upstream = error.cause instanceof GootenError ? fromUpstream(error.cause) : { code: 'UPSTREAM_BAD_RESPONSE' as const }
+    return {
+      ...upstream,
+      detail: `${error.message} Check the order before retrying.`,
+      body: { outcomeKnown: false, items: error.items }
+    }
+  }
+  return { code: error.code, detail: error.message, ...(error.items.length > 0 ? { body: { items: error.items } } : {}) }
+}
+
+interface FastifyLikeError {
+  code?: string
+  statusCode?: number
+  validation?: Array<{ instancePath: string, message?: string, keyword: string, params: Record<string, unknown> }>
+  validationContext?: string
+}
+
+function validationErrors (error: Required<Pick<FastifyLikeError, 'validation'>> & FastifyLikeError): Array<{ path: string, message: string }> {
+  return error.validation.map((issue) => {
+    const base = `/${error.validationContext ?? 'body'}${issue.instancePath}`
+    if (issue.keyword === 'required') return { path: `${base}/${String(issue.params.missingProperty)}`, message: 'is required' }
+    if (issue.keyword === 'additionalProperties') return { path: `${base}/${String(issue.params.additionalProperty)}`, message: 'is not allowed' }
+    return { path: base, message: issue.message ?? 'is invalid' }
+  })
+}
+
+const FASTIFY_CODES: Record<string, { code: ProblemCode, detail: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', detail: 'The request body is over 16 KiB.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Send the body as application/json.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'VALIDATION_FAILED', detail: 'The JSON body is empty.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'VALIDATION_FAILED', detail: 'The body is not valid JSON.' }
+}
+
+/** Turns anything thrown while handling a request into the problem the caller gets. */
+export function toProblem (error: unknown): MappedProblem {
+  if (error instanceof ProblemError) return { code: error.code, detail: error.detail, ...error.extras }
+  if (error instanceof CancellationError) return fromCancellation(error)
+  if (error instanceof GootenError) return fromUpstream(error)
+  const fastifyError = (error ?? {}) as FastifyLikeError
+  if (fastifyError.validation !== undefined) {
+    return {
+      code: 'VALIDATION_FAILED',
+      detail: 'The request does not match the schema; see errors.',
+      body: { errors: validationErrors({ ...fastifyError, validation: fastifyError.validation }) }
+    }
+  }
+  const known = FASTIFY_CODES[fastifyError.code ?? '']
+  if (known !== undefined) return { ...known }
+  const status = fastifyError.statusCode ?? 500
+  if (status === 429) return { code: 'RATE_LIMITED', detail: 'Slow down and retry after the given time.' }
+  // Other client errors from the framework: JSON syntax, prototype poisoning, bad content length.
+  if (status >= 400 && status < 500) return { code: 'VALIDATION_FAILED', detail: 'The request could not be read.' }
+  return { code: 'INTERNAL_ERROR', detail: 'Something went wrong on our side.', unexpected: true }
+}
+
+export function statusOf (code: ProblemCode): number {
+  return PROBLEMS[code].status
+}

@@ -1,0 +1,41 @@
+import type { OrderLocks } from '../cancellation/ports.js'
+import { GootenError } from '../gooten/errors.js'
+
+/** Per-key mutual exclusion within this process: each key keeps a chain of waiting tasks. */
+export class InProcessLocks implements OrderLocks {
+  readonly #tails = new Map<string, Promise<void>>()
+
+  async run<T>(key: string, signal: AbortSignal, task: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key)
+    let release!: () => void
+    const mine = new Promise<void>((resolve) => { release = resolve })
+    // The next task waits for both: if this one gives up waiting, the one before still holds the key.
+    const tail = previous === undefined ? mine : Promise.all([previous, mine]).then(() => {})
+    this.#tails.set(key, tail)
+    try {
+      if (previous !== undefined) await waitFor(previous, signal)
+      return await task()
+    } finally {
+      release()
+      if (this.#tails.get(key) === tail) this.#tails.delete(key)
+    }
+  }
+}
+
+async function waitFor (turn: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) throw lockTimeout()
+  let onAbort!: () => void
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(lockTimeout())
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    await Promise.race([turn, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+function lockTimeout (): GootenError {
+  return new GootenError('timeout', 'cancelItems', 'the request deadline passed while another cancel of this order ran', { neverSent: true })
+}

@@ -1,0 +1,49 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { CallerKey } from '../config.js'
+import { ProblemError } from '../http/problems.js'
+
+interface KnownKey {
+  name: string
+  readOnly: boolean
+  digest: Buffer
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when the caller's key is read-only. */
+    callerReadOnly: boolean
+  }
+}
+
+// Comparing fixed-length digests keeps the comparison's time independent of the key's length and content.
+const digestOf = (key: string): Buffer => createHash('sha256').update(key).digest()
+
+const unauthorized = (detail: string): ProblemError => new ProblemError('UNAUTHORIZED', detail, {
+  headers: { 'www-authenticate': 'Bearer realm="gooten-order-proxy"' }
+})
+
+/** An onRequest hook that identifies the caller by `Authorization: Bearer <key>`. */
+export function callerAuthentication (keys: CallerKey[]) {
+  const known: KnownKey[] = keys.map(({ name, readOnly, key }) => ({ name, readOnly, digest: digestOf(key) }))
+  return async function authenticate (request: FastifyRequest): Promise<void> {
+    const header = request.headers.authorization
+    if (header === undefined) throw unauthorized('Send Authorization: Bearer <key>.')
+    const match = /^Bearer +([\x21-\x7E]{1,512})$/i.exec(header)
+    if (match === null) throw unauthorized('The Authorization header must use the Bearer scheme.')
+    const presented = digestOf(match[1] as string)
+    // Check every key, so the time taken does not tell which key came close.
+    let found: KnownKey | undefined
+    for (const candidate of known) {
+      if (timingSafeEqual(candidate.digest, presented)) found = candidate
+    }
+    if (found === undefined) throw unauthorized('The caller key is not valid.')
+    request.caller = found.name
+    request.callerReadOnly = found.readOnly
+  }
+}
+
+/** A preHandler for routes that change state: read-only keys may look, not act. */
+export async function requireWriteAccess (request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  if (request.callerReadOnly) throw new ProblemError('FORBIDDEN', 'This caller key is read-only; it may list items and dry-run cancels only.')
+}

@@ -1,0 +1,66 @@
+import fp from 'fastify-plugin'
+import { Pool, type Dispatcher } from 'undici'
+import { CancellationService } from '../cancellation/service.js'
+import type { OrderLocks } from '../cancellation/ports.js'
+import type { Config } from '../config.js'
+import { Bulkhead } from '../gooten/bulkhead.js'
+import { CircuitBreaker } from '../gooten/circuit-breaker.js'
+import { GootenClient } from '../gooten/client.js'
+import { RetryBudget } from '../gooten/retry-budget.js'
+import { InProcessLocks } from '../locks/in-process.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    cancellation: CancellationService
+    circuit: CircuitBreaker
+  }
+}
+
+export interface GootenPluginOptions {
+  config: Config
+  /** Replaces the connection pool to Gooten (tests); closed by its owner, not by us. */
+  dispatcher?: Dispatcher
+  locks?: OrderLocks
+}
+
+const CONNECT_TIMEOUT_MS = 2000
+// Below the 5 s keep-alive Node and IIS servers default to, so we never reuse a socket Gooten is closing.
+const KEEP_ALIVE_TIMEOUT_MS = 4000
+const VERIFICATION_TIMEOUT_MS = 2000
+
+/** The Gooten adapter and the cancellation domain, wired once per app. */
+export default fp<GootenPluginOptions>(async function gooten (app, { config, dispatcher, locks }) {
+  const { gooten, upstream } = config
+  const pool = dispatcher ?? new Pool(gooten.baseUrl, {
+    connections: upstream.maxInFlight,
+    connect: { timeout: CONNECT_TIMEOUT_MS },
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    keepAliveMaxTimeout: KEEP_ALIVE_TIMEOUT_MS
+  })
+  if (dispatcher === undefined) app.addHook('onClose', async () => await pool.close())
+
+  const circuit = new CircuitBreaker({
+    failureThreshold: upstream.circuitFailureThreshold,
+    openMs: upstream.circuitOpenMs,
+    onStateChange: (state) => {
+      app.metrics.circuit(state)
+      app.log.warn({ circuit: state }, 'Gooten circuit breaker changed state')
+    }
+  })
+  const client = new GootenClient({
+    origin: gooten.baseUrl,
+    recipeId: gooten.recipeId,
+    partnerBillingKey: gooten.partnerBillingKey,
+    dispatcher: pool,
+    bulkhead: new Bulkhead(upstream.maxInFlight, upstream.queueLimit, app.metrics.inFlight),
+    circuit,
+    retryBudget: new RetryBudget(),
+    observer: app.metrics
+  })
+  app.decorate('circuit', circuit)
+  app.decorate('cancellation', new CancellationService({
+    gooten: client,
+    locks: locks ?? new InProcessLocks(),
+    verificationTimeoutMs: Math.min(VERIFICATION_TIMEOUT_MS, upstream.timeoutMs)
+  }))
+}, { name: 'gooten', dependencies: ['metrics'] })

@@ -1,0 +1,43 @@
+import fp from 'fastify-plugin'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { toProblem, type MappedProblem } from '../http/error-mapping.js'
+import { PROBLEMS, problemType } from '../http/problems.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The problem code answered, for the access log line. */
+    problemCode: string | undefined
+  }
+}
+
+export function sendProblem (request: FastifyRequest, reply: FastifyReply, problem: MappedProblem): FastifyReply {
+  const { status, title } = PROBLEMS[problem.code]
+  request.problemCode = problem.code
+  if (problem.retryAfterSeconds !== undefined) void reply.header('retry-after', String(problem.retryAfterSeconds))
+  for (const [name, value] of Object.entries(problem.headers ?? {})) void reply.header(name, value)
+  return reply.code(status).type('application/problem+json').send({
+    type: problemType(problem.code),
+    title,
+    status,
+    detail: problem.detail,
+    code: problem.code,
+    requestId: request.id,
+    ...problem.body
+  })
+}
+
+/** Every error, ours or the framework's, leaves as RFC 9457 problem+json with a stable code. */
+export default fp(async function problems (app) {
+  app.decorateRequest('problemCode', undefined)
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const problem = toProblem(error)
+    if (problem.unexpected === true) request.log.error({ err: error }, 'unhandled error')
+    return sendProblem(request, reply, problem)
+  })
+
+  app.setNotFoundHandler(async (request, reply) => sendProblem(request, reply, {
+    code: 'NOT_FOUND',
+    detail: 'No route matches this method and path.'
+  }))
+}, { name: 'problems' })

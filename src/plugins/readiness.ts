@@ -1,0 +1,21 @@
+import fp from 'fastify-plugin'
+
+export type ReadinessState = 'starting' | 'ready' | 'draining'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    readiness: { state: ReadinessState, drain: () => void }
+  }
+}
+
+/** Ready once the app has booted; draining from the first shutdown signal on. */
+export default fp(async function readiness (app) {
+  const readinessState = {
+    state: 'starting' as ReadinessState,
+    drain: () => { readinessState.state = 'draining' }
+  }
+  app.decorate('readiness', readinessState)
+  app.addHook('onReady', async () => {
+    if (readinessState.state === 'starting') readinessState.state = 'ready'
+  })
+}, { name: 'readiness' })

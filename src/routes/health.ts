@@ -1,0 +1,40 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { sendProblem } from '../plugins/problems.js'
+
+const HealthStatus = Type.Object({ status: Type.String() }, { additionalProperties: false })
+
+const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/health/live', {
+    schema: {
+      tags: ['operations'],
+      operationId: 'getLiveness',
+      summary: 'Liveness: 200 while the process runs',
+      response: { 200: { ...HealthStatus, description: 'The process is alive', examples: [{ status: 'ok' }] } }
+    }
+  }, async () => ({ status: 'ok' }))
+
+  app.get('/health/ready', {
+    schema: {
+      tags: ['operations'],
+      operationId: 'getReadiness',
+      summary: 'Readiness: 200 when the service can serve',
+      description: '503 while starting, while draining for shutdown, or while the Gooten circuit breaker is open.',
+      response: {
+        200: { ...HealthStatus, description: 'Ready to serve', examples: [{ status: 'ready' }] },
+        503: { ...Type.Ref('Problem'), description: '`NOT_READY`: starting, draining or circuit open' }
+      }
+    }
+  }, async (request, reply) => {
+    if (app.readiness.state !== 'ready') {
+      return sendProblem(request, reply, { code: 'NOT_READY', detail: `The service is ${app.readiness.state}.`, retryAfterSeconds: 1 })
+    }
+    if (app.circuit.state === 'open') {
+      const retryAfterSeconds = Math.max(1, Math.ceil(app.circuit.retryAfterMs / 1000))
+      return sendProblem(request, reply, { code: 'NOT_READY', detail: 'Calls to Gooten are paused after repeated failures.', retryAfterSeconds })
+    }
+    return { status: 'ready' }
+  })
+}
+
+export default healthRoutes

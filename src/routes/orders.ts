@@ -1,0 +1,99 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyRequest } from 'fastify'
+import type { CallContext } from '../gooten/client.js'
+import type { Config } from '../config.js'
+import { ProblemError } from '../http/problems.js'
+import { toProblem } from '../http/error-mapping.js'
+import { callerAuthentication, requireWriteAccess } from '../plugins/caller-auth.js'
+import { PROBLEM_RESPONSES } from './problem-responses.js'
+import { CancelBody, CancelHeaders, CancelQuery, CancelResponse, CommonHeaders, OrderItemsResponse, OrderParams } from './schemas.js'
+
+export interface OrdersRoutesOptions {
+  config: Config
+}
+
+/** One deadline for all upstream work of this request. */
+function callContext (request: FastifyRequest, timeoutMs: number): CallContext {
+  return { signal: AbortSignal.timeout(timeoutMs), deadline: Date.now() + timeoutMs, log: request.log }
+}
+
+const BODY_LIMIT_BYTES = 16 * 1024
+
+const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app, { config }) => {
+  app.decorateRequest('callerReadOnly', false)
+  // Documented the same in every deployment, so the OpenAPI document does not depend on configuration.
+  const security = [{ callerKey: [] }]
+  if (config.callerKeys !== undefined) app.addHook('onRequest', callerAuthentication(config.callerKeys))
+
+  await app.register(rateLimit, {
+    max: config.rateLimitPerMinute,
+    timeWindow: 60_000,
+    enableDraftSpec: true,
+    // Per caller when keys are on (auth runs first), else per client address.
+    keyGenerator: (request) => config.callerKeys === undefined ? `ip:${request.ip}` : `caller:${request.caller}`,
+    errorResponseBuilder: (_request, context) => new ProblemError('RATE_LIMITED', `Over ${context.max} requests per minute; retry in ${context.after}.`)
+  })
+
+  app.get('/orders/:orderId/items', {
+    schema: {
+      tags: ['orders'],
+      operationId: 'listOrderItems',
+      summary: 'List an order\'s items and whether each can be cancelled',
+      description: 'Looks the order up at Gooten and shows each item\'s id, SKU, quantity, Gooten status and whether it is still cancellable.',
+      security,
+      params: OrderParams,
+      headers: CommonHeaders,
+      response: {
+        200: { ...OrderItemsResponse, description: 'The order\'s items' },
+        ...PROBLEM_RESPONSES.read
+      }
+    }
+  }, async (request) => {
+    return await app.cancellation.view(request.params.orderId, callContext(request, config.upstream.timeoutMs))
+  })
+
+  app.post('/orders/:orderId/items/cancel', {
+    bodyLimit: BODY_LIMIT_BYTES,
+    preHandler: async (request, reply) => {
+      if (request.query.dryRun !== 'true') await requireWriteAccess(request, reply)
+    },
+    schema: {
+      tags: ['orders'],
+      operationId: 'cancelOrderItems',
+      summary: 'Cancel items of an order that is still pre-production',
+      description: [
+        'Looks the order up at Gooten, checks that every requested item is in the order and in a',
+        'pre-production status, then forwards one cancel call with the items that still need it.',
+        'All-or-nothing pre-checks: when any item fails one, nothing is forwarded.',
+        'Items already cancelled are reported as `already_cancelled` and not forwarded.'
+      ].join(' '),
+      security,
+      params: OrderParams,
+      querystring: CancelQuery,
+      headers: CancelHeaders,
+      body: CancelBody,
+      response: {
+        200: { ...CancelResponse, description: 'Items cancelled (or all already cancelled), or the dry run\'s verdict' },
+        ...PROBLEM_RESPONSES.cancel
+      }
+    }
+  }, async (request) => {
+    const { orderId } = request.params
+    const { itemIds, reason } = request.body
+    const dryRun = request.query.dryRun === 'true'
+    let outcome = 'error'
+    try {
+      const result = await app.cancellation.cancel({ orderId, itemIds, dryRun }, callContext(request, config.upstream.timeoutMs))
+      outcome = result.outcome
+      return { ...result, requestId: request.id }
+    } catch (error) {
+      outcome = toProblem(error).code
+      throw error
+    } finally {
+      request.log.info({ audit: 'cancel', caller: request.caller, orderId, itemIds, reason: reason ?? null, dryRun, outcome }, 'cancel audit')
+    }
+  })
+}
+
+export default ordersRoutes

@@ -1,0 +1,27 @@
+import { Type } from '@sinclair/typebox'
+import { PROBLEMS, type ProblemCode } from '../http/problems.js'
+
+const problem = (description: string) => ({ ...Type.Ref('Problem'), description })
+
+function responses (codes: ProblemCode[]): Record<number, ReturnType<typeof problem>> {
+  const byStatus = new Map<number, ProblemCode[]>()
+  for (const code of codes) {
+    const { status } = PROBLEMS[code]
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code])
+  }
+  return Object.fromEntries([...byStatus].map(([status, grouped]) => [
+    status,
+    problem(grouped.map((code) => `\`${code}\`: ${PROBLEMS[code].title}`).join('; '))
+  ]))
+}
+
+const COMMON: ProblemCode[] = ['VALIDATION_FAILED', 'UNAUTHORIZED', 'RATE_LIMITED', 'ORDER_NOT_FOUND', 'UPSTREAM_BAD_RESPONSE', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'INTERNAL_ERROR']
+
+/** The problem answers each route documents, grouped by status. */
+export const PROBLEM_RESPONSES = {
+  read: responses(COMMON),
+  cancel: responses([
+    ...COMMON, 'FORBIDDEN', 'ITEMS_NOT_CANCELLABLE', 'PAYLOAD_TOO_LARGE',
+    'UNSUPPORTED_MEDIA_TYPE', 'ITEMS_NOT_IN_ORDER', 'CANCEL_REJECTED'
+  ])
+}

@@ -1,0 +1,121 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+export const ORDER_ID_PATTERN = '^[A-Za-z0-9-]{1,64}$'
+/** Visible ASCII, as the Idempotency-Key draft and our request ids allow. */
+export const VISIBLE_ASCII_PATTERN = '^[\\x21-\\x7E]{1,255}$'
+export const REQUEST_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$'
+
+export const OrderParams = Type.Object({
+  orderId: Type.String({
+    pattern: ORDER_ID_PATTERN,
+    description: 'Gooten Safe Order ID (as returned by order submit) or numeric GootenId.',
+    examples: ['13-f91acc87-bd23-40df-91f4-72dad9a3c971']
+  })
+}, { additionalProperties: false })
+
+export const CommonHeaders = Type.Object({
+  'x-request-id': Type.Optional(Type.String({
+    pattern: REQUEST_ID_PATTERN,
+    description: 'Correlation id, echoed in the response; generated when absent.'
+  }))
+})
+
+export const CancelHeaders = Type.Object({
+  ...CommonHeaders.properties,
+  'idempotency-key': Type.Optional(Type.String({
+    pattern: VISIBLE_ASCII_PATTERN,
+    description: 'Makes a retried cancel safe: the first answer for this key is replayed.'
+  }))
+})
+
+export const CancelQuery = Type.Object({
+  dryRun: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], {
+    description: 'true: run every check, forward nothing, answer what would happen.'
+  }))
+}, { additionalProperties: false })
+
+export const CancelBody = Type.Object({
+  itemIds: Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), {
+    minItems: 1,
+    maxItems: 100,
+    uniqueItems: true,
+    description: 'Gooten OrderItemIds to cancel (1 to 100, unique).'
+  }),
+  reason: Type.Optional(Type.String({ maxLength: 500, description: 'Why; written to the audit log only.' }))
+}, {
+  additionalProperties: false,
+  examples: [{ itemIds: [6924457, 6924458], reason: 'customer request' }]
+})
+export type CancelBodyType = Static<typeof CancelBody>
+
+export const ItemResultSchema = Type.Object({
+  itemId: Type.Integer(),
+  result: Type.Union([
+    Type.Literal('cancelled'), Type.Literal('already_cancelled'), Type.Literal('failed'),
+    Type.Literal('would_cancel'), Type.Literal('not_attempted'), Type.Literal('unknown')
+  ]),
+  previousStatus: Type.Union([Type.String(), Type.Null()], { description: 'Gooten status before this request, as Gooten spells it.' }),
+  reason: Type.Optional(Type.String({ description: 'Why, in our words (failed, not_attempted, unknown).' }))
+}, { $id: 'ItemResult', title: 'ItemResult', additionalProperties: false })
+
+export const CancelResponse = Type.Object({
+  orderId: Type.String(),
+  gootenOrderId: Type.Integer(),
+  outcome: Type.Union([Type.Literal('cancelled'), Type.Literal('partially_cancelled'), Type.Literal('dry_run')]),
+  items: Type.Array(Type.Ref(ItemResultSchema)),
+  requestId: Type.String()
+}, {
+  $id: 'CancelResult',
+  title: 'CancelResult',
+  additionalProperties: false,
+  examples: [{
+    orderId: '13-f91acc87-bd23-40df-91f4-72dad9a3c971',
+    gootenOrderId: 520718,
+    outcome: 'cancelled',
+    items: [
+      { itemId: 6924457, result: 'cancelled', previousStatus: 'New' },
+      { itemId: 6924458, result: 'already_cancelled', previousStatus: 'Cancelled' }
+    ],
+    requestId: 'b1f0c3a2-9d7e-4c1a-8f55-2f0d6f1e9a10'
+  }]
+})
+
+export const OrderItemsResponse = Type.Object({
+  orderId: Type.String(),
+  gootenOrderId: Type.Union([Type.Integer(), Type.Null()]),
+  items: Type.Array(Type.Object({
+    itemId: Type.Union([Type.Integer(), Type.Null()], { description: 'null when Gooten names no id for the item.' }),
+    sku: Type.Union([Type.String(), Type.Null()]),
+    quantity: Type.Union([Type.Number(), Type.Null()]),
+    status: Type.String({ description: 'Gooten status, as Gooten spells it.' }),
+    cancellable: Type.Boolean()
+  }, { additionalProperties: false }))
+}, {
+  $id: 'OrderItems',
+  title: 'OrderItems',
+  additionalProperties: false,
+  examples: [{
+    orderId: '13-f91acc87-bd23-40df-91f4-72dad9a3c971',
+    gootenOrderId: 520718,
+    items: [{ itemId: 6924457, sku: 'PhoneCase-iPhone15-Glossy', quantity: 1, status: 'New', cancellable: true }]
+  }]
+})
+
+export const ProblemSchema = Type.Object({
+  type: Type.String({ description: 'A URI naming the problem type.' }),
+  title: Type.String(),
+  status: Type.Integer(),
+  detail: Type.String(),
+  code: Type.String({ description: 'Stable machine-readable code.' }),
+  requestId: Type.String(),
+  errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }, { additionalProperties: false }))),
+  items: Type.Optional(Type.Array(Type.Ref(ItemResultSchema))),
+  outcomeKnown: Type.Optional(Type.Boolean({ description: 'false when a cancel call failed midway and its effect is still unknown.' }))
+}, {
+  $id: 'Problem',
+  title: 'Problem',
+  description: 'RFC 9457 problem details.',
+  additionalProperties: false
+})
+
+export const SHARED_SCHEMAS = [ItemResultSchema, CancelResponse, OrderItemsResponse, ProblemSchema]

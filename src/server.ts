@@ -1,0 +1,31 @@
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
+
+function configOrExit (): Config {
+  try {
+    return loadConfig(process.env)
+  } catch (error) {
+    // One line naming the variable, never its value.
+    if (error instanceof ConfigError) process.stderr.write(`Invalid configuration: ${error.message}\n`)
+    else process.stderr.write('Invalid configuration\n')
+    process.exit(1)
+  }
+}
+
+const config = configOrExit()
+const app = await buildApp({ config, processMetrics: true })
+if (config.callerKeys === undefined) {
+  app.log.warn('API_KEYS is not set: /orders routes accept every caller without authentication')
+}
+
+// SIGTERM: readiness turns 503 at once, in-flight requests finish, then the process exits;
+// a second signal, or the grace period running out, exits at once.
+closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {
+  app.readiness.drain()
+  if (err !== undefined) app.log.error({ err }, 'shutting down after an uncaught error')
+  else app.log.info({ signal }, 'shutting down')
+  await app.close()
+})
+
+await app.listen({ host: config.host, port: config.port })
