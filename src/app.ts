@@ -59,10 +59,11 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema)
 
   await app.register(problems)
+  // First among route-adding plugins: it documents only the routes registered after it.
+  await app.register(openapi)
   await app.register(requestLog)
   await app.register(readiness)
   await app.register(metrics, { processMetrics: options.processMetrics ?? false })
-  await app.register(openapi)
   await app.register(gooten, {
     config,
     ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { sendProblem } from '../plugins/problems.js'
+import { problemResponse } from './problem-responses.js'
 
 const HealthStatus = Type.Object({ status: Type.String() }, { additionalProperties: false })
 
@@ -22,7 +23,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: '503 while starting, while draining for shutdown, or while the Gooten circuit breaker is open.',
       response: {
         200: { ...HealthStatus, description: 'Ready to serve', examples: [{ status: 'ready' }] },
-        503: { ...Type.Ref('Problem'), description: '`NOT_READY`: starting, draining or circuit open' }
+        503: problemResponse('`NOT_READY`: starting, draining or circuit open')
       }
     }
   }, async (request, reply) => {

@@ -1,9 +1,13 @@
 import { Type } from '@sinclair/typebox'
 import { PROBLEMS, type ProblemCode } from '../http/problems.js'
 
-const problem = (description: string) => ({ ...Type.Ref('Problem'), description })
+/** Problems are served as application/problem+json (RFC 9457). */
+export const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: Type.Ref('Problem') } }
+})
 
-function responses (codes: ProblemCode[]): Record<number, ReturnType<typeof problem>> {
+function responses (codes: ProblemCode[]): Record<number, ReturnType<typeof problemResponse>> {
   const byStatus = new Map<number, ProblemCode[]>()
   for (const code of codes) {
     const { status } = PROBLEMS[code]
@@ -11,7 +15,7 @@ function responses (codes: ProblemCode[]): Record<number, ReturnType<typeof prob
   }
   return Object.fromEntries([...byStatus].map(([status, grouped]) => [
     status,
-    problem(grouped.map((code) => `\`${code}\`: ${PROBLEMS[code].title}`).join('; '))
+    problemResponse(grouped.map((code) => `\`${code}\`: ${PROBLEMS[code].title}`).join('; '))
   ]))
 }
 

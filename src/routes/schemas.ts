@@ -1,5 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox'
 
+/** A string enum as one `enum` keyword, which reads better in OpenAPI than TypeBox's anyOf of literals. */
+const StringEnum = <T extends string[]>(values: [...T], options: { description?: string } = {}) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options })
+
 export const ORDER_ID_PATTERN = '^[A-Za-z0-9-]{1,64}$'
 /** Visible ASCII, as the Idempotency-Key draft and our request ids allow. */
 export const VISIBLE_ASCII_PATTERN = '^[\\x21-\\x7E]{1,255}$'
@@ -29,7 +33,7 @@ export const CancelHeaders = Type.Object({
 })
 
 export const CancelQuery = Type.Object({
-  dryRun: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], {
+  dryRun: Type.Optional(StringEnum(['true', 'false'], {
     description: 'true: run every check, forward nothing, answer what would happen.'
   }))
 }, { additionalProperties: false })
@@ -50,10 +54,7 @@ export type CancelBodyType = Static<typeof CancelBody>
 
 export const ItemResultSchema = Type.Object({
   itemId: Type.Integer(),
-  result: Type.Union([
-    Type.Literal('cancelled'), Type.Literal('already_cancelled'), Type.Literal('failed'),
-    Type.Literal('would_cancel'), Type.Literal('not_attempted'), Type.Literal('unknown')
-  ]),
+  result: StringEnum(['cancelled', 'already_cancelled', 'failed', 'would_cancel', 'not_attempted', 'unknown']),
   previousStatus: Type.Union([Type.String(), Type.Null()], { description: 'Gooten status before this request, as Gooten spells it.' }),
   reason: Type.Optional(Type.String({ description: 'Why, in our words (failed, not_attempted, unknown).' }))
 }, { $id: 'ItemResult', title: 'ItemResult', additionalProperties: false })
@@ -61,7 +62,7 @@ export const ItemResultSchema = Type.Object({
 export const CancelResponse = Type.Object({
   orderId: Type.String(),
   gootenOrderId: Type.Integer(),
-  outcome: Type.Union([Type.Literal('cancelled'), Type.Literal('partially_cancelled'), Type.Literal('dry_run')]),
+  outcome: StringEnum(['cancelled', 'partially_cancelled', 'dry_run']),
   items: Type.Array(Type.Ref(ItemResultSchema)),
   requestId: Type.String()
 }, {
