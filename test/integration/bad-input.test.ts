@@ -1,0 +1,93 @@
+import t from 'tap'
+import { SEED } from '../../src/simulator/seed.js'
+import { call, cancelPath, startStack } from '../helpers/stack.js'
+
+const { demo } = SEED
+const json = { 'content-type': 'application/json' }
+const valid = JSON.stringify({ itemIds: [demo.items.new] })
+
+interface BadInput {
+  name: string
+  path?: string
+  body?: string
+  headers?: Record<string, string>
+  method?: string
+  status: number
+  code: string
+  errorPath?: string
+}
+
+const cases: BadInput[] = [
+  { name: 'no body', headers: {}, status: 400, code: 'VALIDATION_FAILED', errorPath: '/body' },
+  { name: 'empty JSON body', body: '', headers: json, status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'missing itemIds', body: '{}', headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/body/itemIds' },
+  { name: 'empty itemIds', body: '{"itemIds":[]}', headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/body/itemIds' },
+  { name: '101 itemIds', body: JSON.stringify({ itemIds: Array.from({ length: 101 }, (_, i) => i + 1) }), headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/body/itemIds' },
+  { name: 'duplicate itemIds', body: '{"itemIds":[5,5]}', headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/body/itemIds' },
+  { name: 'negative itemId', body: '{"itemIds":[-1]}', headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/body/itemIds/0' },
+  { name: 'zero itemId', body: '{"itemIds":[0]}', headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/body/itemIds/0' },
+  { name: 'non-integer itemId', body: '{"itemIds":[1.5]}', headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/body/itemIds/0' },
+  { name: 'string itemId (no coercion)', body: '{"itemIds":["6924457"]}', headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/body/itemIds/0' },
+  { name: 'itemIds not an array', body: '{"itemIds":6924457}', headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/body/itemIds' },
+  { name: 'unsafe integer itemId', body: '{"itemIds":[9007199254740993]}', headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/body/itemIds/0' },
+  { name: 'reason too long', body: JSON.stringify({ itemIds: [1], reason: 'x'.repeat(501) }), headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/body/reason' },
+  { name: 'reason not a string', body: '{"itemIds":[1],"reason":5}', headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/body/reason' },
+  { name: 'extra property', body: '{"itemIds":[1],"force":true}', headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/body/force' },
+  { name: 'array body', body: '[1,2]', headers: json, status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'null body', body: 'null', headers: json, status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'invalid JSON', body: '{"itemIds":[1,', headers: json, status: 400, code: 'VALIDATION_FAILED' },
+  { name: '__proto__ payload', body: '{"itemIds":[1],"__proto__":{"admin":true}}', headers: json, status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'constructor.prototype payload', body: '{"itemIds":[1],"constructor":{"prototype":{"admin":true}}}', headers: json, status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'text/plain body', body: valid, headers: { 'content-type': 'text/plain' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  { name: 'form body', body: 'itemIds=1', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  { name: 'no content type', body: valid, headers: { 'content-type': '' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  { name: '17 KiB body', body: JSON.stringify({ itemIds: [1], reason: 'x'.repeat(17 * 1024) }), headers: json, status: 413, code: 'PAYLOAD_TOO_LARGE' },
+  { name: 'orderId with a dot', path: cancelPath('13.abc'), body: valid, headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/params/orderId' },
+  { name: 'orderId with an encoded slash', path: cancelPath('13%2Fabc'), body: valid, headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/params/orderId' },
+  { name: 'orderId with an encoded query', path: cancelPath('13%3Frecipeid%3Dx'), body: valid, headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/params/orderId' },
+  { name: 'orderId of 65 characters', path: cancelPath('a'.repeat(65)), body: valid, headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/params/orderId' },
+  { name: 'orderId of 300 characters', path: cancelPath('a'.repeat(300)), body: valid, headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/params/orderId' },
+  { name: 'orderId with unicode', path: cancelPath('%C3%A9t%C3%A9'), body: valid, headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/params/orderId' },
+  { name: 'dryRun=yes', path: cancelPath(demo.safeId, '?dryRun=yes'), body: valid, headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/querystring/dryRun' },
+  { name: 'unknown query parameter', path: cancelPath(demo.safeId, '?recipeid=x'), body: valid, headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/querystring/recipeid' },
+  { name: 'Idempotency-Key with a space', body: valid, headers: { ...json, 'idempotency-key': 'has space' }, status: 400, code: 'VALIDATION_FAILED', errorPath: '/headers/idempotency-key' },
+  { name: 'Idempotency-Key of 256 characters', body: valid, headers: { ...json, 'idempotency-key': 'k'.repeat(256) }, status: 400, code: 'VALIDATION_FAILED', errorPath: '/headers/idempotency-key' },
+  { name: 'X-Request-Id with hostile characters', body: valid, headers: { ...json, 'x-request-id': '<script>alert(1)</script>' }, status: 400, code: 'VALIDATION_FAILED', errorPath: '/headers/x-request-id' },
+  { name: 'GET on the cancel route', method: 'GET', status: 404, code: 'NOT_FOUND' }
+]
+
+t.test('every bad input gets a 4xx problem and reaches nothing upstream', async (t) => {
+  const { url, sim } = await startStack(t)
+  for (const testCase of cases) {
+    const response = await fetch(`${url}${testCase.path ?? cancelPath(demo.safeId)}`, {
+      method: testCase.method ?? 'POST',
+      headers: testCase.headers ?? {},
+      ...(testCase.body === undefined || testCase.method === 'GET' ? {} : { body: testCase.body })
+    })
+    const text = await response.text()
+    t.equal(response.status, testCase.status, `${testCase.name}: status`)
+    t.equal(response.headers.get('content-type'), 'application/problem+json; charset=utf-8', `${testCase.name}: problem+json`)
+    const problem = JSON.parse(text) as { code: string, status: number, requestId: string, errors?: Array<{ path: string }> }
+    t.equal(problem.code, testCase.code, `${testCase.name}: code`)
+    t.equal(problem.status, testCase.status, `${testCase.name}: status in body`)
+    t.equal(problem.requestId, response.headers.get('x-request-id'), `${testCase.name}: request id`)
+    if (testCase.errorPath !== undefined) t.equal(problem.errors?.[0]?.path, testCase.errorPath, `${testCase.name}: error path`)
+    t.notMatch(text, /"stack"|at [A-Za-z]+ \(/, `${testCase.name}: no stack trace`)
+  }
+  t.equal(sim.calls.length, 0, 'the simulator saw no call')
+})
+
+t.test('a request id that is not safe to echo is replaced by a generated one', async (t) => {
+  const { url } = await startStack(t)
+  const answer = await call(url, '/health/live', { headers: { 'x-request-id': 'bad id with spaces' } })
+  t.match(answer.headers.get('x-request-id'), /^[0-9a-f-]{36}$/)
+  const kept = await call(url, '/health/live', { headers: { 'x-request-id': 'trace-42' } })
+  t.equal(kept.headers.get('x-request-id'), 'trace-42')
+})
+
+t.test('unknown routes answer a 404 problem', async (t) => {
+  const { url } = await startStack(t)
+  const answer = await call(url, '/nope')
+  t.equal(answer.status, 404)
+  t.equal(answer.body.code, 'NOT_FOUND')
+})

@@ -1,0 +1,87 @@
+import t from 'tap'
+import { SEED } from '../../src/simulator/seed.js'
+import { call, cancelPath, startStack } from '../helpers/stack.js'
+
+const { demo } = SEED
+const WRITER_KEY = 'writer-key-0123456789abcdef'
+const READER_KEY = 'reader-key-0123456789abcdef'
+const API_KEYS = `support:${WRITER_KEY},dashboard:${READER_KEY}:ro`
+const body = { itemIds: [demo.items.new] }
+
+interface AuthCase {
+  name: string
+  authorization?: string
+  path?: string
+  method?: 'GET' | 'POST'
+  status: number
+  code?: string
+  upstream: boolean
+}
+
+const cases: AuthCase[] = [
+  { name: 'no header', status: 401, code: 'UNAUTHORIZED', upstream: false },
+  { name: 'wrong scheme', authorization: `Basic ${Buffer.from(`support:${WRITER_KEY}`).toString('base64')}`, status: 401, code: 'UNAUTHORIZED', upstream: false },
+  { name: 'bearer without a key', authorization: 'Bearer ', status: 401, code: 'UNAUTHORIZED', upstream: false },
+  { name: 'wrong key of the same length', authorization: `Bearer ${WRITER_KEY.replace('w', 'x')}`, status: 401, code: 'UNAUTHORIZED', upstream: false },
+  { name: 'key of another length', authorization: `Bearer ${WRITER_KEY}0`, status: 401, code: 'UNAUTHORIZED', upstream: false },
+  { name: 'read-only key cancelling', authorization: `Bearer ${READER_KEY}`, status: 403, code: 'FORBIDDEN', upstream: false },
+  { name: 'read-only key dry run', authorization: `Bearer ${READER_KEY}`, path: cancelPath(demo.safeId, '?dryRun=true'), status: 200, upstream: true },
+  { name: 'read-only key listing items', authorization: `Bearer ${READER_KEY}`, path: `/orders/${demo.safeId}/items`, method: 'GET', status: 200, upstream: true },
+  { name: 'valid key, lower-case scheme', authorization: `bearer ${WRITER_KEY}`, status: 200, upstream: true }
+]
+
+t.test('caller keys: each case answers the contract\'s status, upstream only when due', async (t) => {
+  for (const testCase of cases) {
+    await t.test(testCase.name, async (t) => {
+      const { url, sim, logs } = await startStack(t, { env: { API_KEYS } })
+      const answer = await call(url, testCase.path ?? cancelPath(demo.safeId), {
+        method: testCase.method ?? 'POST',
+        ...(testCase.method === 'GET' ? {} : { body }),
+        headers: testCase.authorization === undefined ? {} : { authorization: testCase.authorization }
+      })
+      t.equal(answer.status, testCase.status)
+      if (testCase.code !== undefined) t.equal(answer.body.code, testCase.code)
+      if (testCase.status === 401) t.equal(answer.headers.get('www-authenticate'), 'Bearer realm="gooten-order-proxy"')
+      t.equal(sim.calls.length > 0, testCase.upstream, testCase.upstream ? 'called Gooten' : 'no upstream call')
+      t.notMatch(logs.raw.join('\n'), new RegExp(`${WRITER_KEY}|${READER_KEY}`), 'keys never logged')
+    })
+  }
+})
+
+t.test('the caller\'s name is in the access and audit lines', async (t) => {
+  const { url, logs } = await startStack(t, { env: { API_KEYS } })
+  await call(url, cancelPath(demo.safeId), { body, headers: { authorization: `Bearer ${WRITER_KEY}` } })
+  t.match(logs.find('cancel audit')[0], { caller: 'support', outcome: 'cancelled' })
+  t.match(logs.find('request finished')[0], { caller: 'support', status: 200 })
+})
+
+t.test('health, metrics and docs need no key', async (t) => {
+  const { url } = await startStack(t, { env: { API_KEYS } })
+  for (const path of ['/health/live', '/health/ready', '/metrics', '/docs/json']) {
+    t.equal((await fetch(`${url}${path}`)).status, 200, path)
+  }
+})
+
+t.test('rate limit per caller: 429 problem with Retry-After and RateLimit headers', async (t) => {
+  const { url, sim } = await startStack(t, { env: { API_KEYS, RATE_LIMIT_PER_MINUTE: '2' } })
+  const asWriter = { authorization: `Bearer ${WRITER_KEY}` }
+  const first = await call(url, `/orders/${demo.safeId}/items`, { headers: asWriter })
+  t.equal(first.headers.get('ratelimit-limit'), '2')
+  t.equal(first.headers.get('ratelimit-remaining'), '1')
+  await call(url, `/orders/${demo.safeId}/items`, { headers: asWriter })
+  const limited = await call(url, cancelPath(demo.safeId), { body, headers: asWriter })
+  t.equal(limited.status, 429)
+  t.equal(limited.body.code, 'RATE_LIMITED')
+  t.equal(limited.headers.get('content-type'), 'application/problem+json; charset=utf-8')
+  t.ok(Number(limited.headers.get('retry-after')) > 0)
+  t.equal(limited.headers.get('ratelimit-remaining'), '0')
+  t.equal(sim.callCount('cancelItems'), 0, 'a limited request reaches nothing upstream')
+  const otherCaller = await call(url, `/orders/${demo.safeId}/items`, { headers: { authorization: `Bearer ${READER_KEY}` } })
+  t.equal(otherCaller.status, 200, 'another caller has its own budget')
+})
+
+t.test('without keys the rate limit is per client address', async (t) => {
+  const { url } = await startStack(t, { env: { RATE_LIMIT_PER_MINUTE: '1' } })
+  t.equal((await call(url, `/orders/${demo.safeId}/items`)).status, 200)
+  t.equal((await call(url, `/orders/${demo.safeId}/items`)).status, 429)
+})
