@@ -1,5 +1,4 @@
 import closeWithGrace from 'close-with-grace'
-import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 
 function configOrExit (): Config {
@@ -14,6 +13,8 @@ function configOrExit (): Config {
 }
 
 const config = configOrExit()
+// Loaded only once the configuration is known good, so a bad one fails fast.
+const { buildApp } = await import('./app.js')
 const app = await buildApp({ config, processMetrics: true })
 if (config.callerKeys === undefined) {
   app.log.warn('API_KEYS is not set: /orders routes accept every caller without authentication')

@@ -18,4 +18,8 @@ export default fp(async function readiness (app) {
   app.addHook('onReady', async () => {
     if (readinessState.state === 'starting') readinessState.state = 'ready'
   })
+  // While draining, ask keep-alive clients (the gateway) to reconnect elsewhere after this answer.
+  app.addHook('onSend', async (_request, reply) => {
+    if (readinessState.state === 'draining') void reply.header('connection', 'close')
+  })
 }, { name: 'readiness' })

@@ -131,7 +131,7 @@ type IdShape = 'images' | 'orderItemId' | 'id' | 'duplicateImages' | 'none'
 
 const SHIPPED_LIKE = new Set(['Shipped', 'Delivered'])
 
-export function item (id: number | undefined, status: string, shape: IdShape = 'images', sku = `SIM-SKU-${id ?? 'NOID'}`): GootenOrderItem {
+export function item (id: number | undefined, status: string, shape: IdShape = 'images', sku = `SIM-SKU-${String(id)}`): GootenOrderItem {
   const n = id ?? 0
   const out: GootenOrderItem = {
     Sku: sku,

@@ -456,6 +456,7 @@ export async function startSimulator (options: SimulatorOptions = {}): Promise<S
       closing ??= new Promise<void>(resolve => {
         server.close(() => resolve())
         for (const socket of sockets) socket.destroy()
+        sockets.clear()
       })
       return closing
     }

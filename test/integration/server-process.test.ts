@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { startSimulator } from '../../src/simulator/server.js'
+import { SEED } from '../../src/simulator/seed.js'
+import { TEST_BILLING_KEY, TEST_RECIPE_ID } from '../helpers/stack.js'
+
+const serverEntry = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
+
+interface Started {
+  child: ChildProcess
+  stdout: string[]
+  stderr: string[]
+}
+
+/** Runs src/server.ts in its own process, with the loaders (and coverage) of this test process. */
+function runServer (env: Record<string, string>): Started {
+  const child = spawn(process.execPath, [...process.execArgv, serverEntry], {
+    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: process.env.NODE_OPTIONS ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const stdout: string[] = []
+  const stderr: string[] = []
+  child.stdout?.on('data', (chunk: Buffer) => stdout.push(...chunk.toString().split('\n').filter(Boolean)))
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()))
+  return { child, stdout, stderr }
+}
+
+async function listeningUrl (started: Started): Promise<string> {
+  for (let i = 0; i < 2400; i++) {
+    for (const line of started.stdout) {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:[0-9]+)/.exec(line)
+      if (match !== null) return match[1] as string
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`server did not start: ${started.stderr.join('')}`)
+}
+
+t.test('a missing variable stops the process with exit 1 and one line naming it', async (t) => {
+  const started = runServer({ GOOTEN_PARTNER_BILLING_KEY: 'secret-billing-value' })
+  const [code] = await once(started.child, 'exit') as [number]
+  t.equal(code, 1)
+  t.equal(started.stderr.join(''), 'Invalid configuration: GOOTEN_RECIPE_ID is required\n')
+})
+
+t.test('a malformed variable is named, its value never printed', async (t) => {
+  const started = runServer({ GOOTEN_RECIPE_ID: 'r', GOOTEN_PARTNER_BILLING_KEY: 'k', GOOTEN_BASE_URL: 'http://secret-host.example/?partnerBillingKey=shh' })
+  const [code] = await once(started.child, 'exit') as [number]
+  t.equal(code, 1)
+  const output = started.stderr.join('')
+  t.match(output, /^Invalid configuration: GOOTEN_BASE_URL .+\n$/)
+  t.notMatch(output, /secret-host|shh/)
+})
+
+t.test('serves against Gooten, warns without caller keys, and drains on SIGTERM', async (t) => {
+  const sim = await startSimulator({ recipeId: TEST_RECIPE_ID, partnerBillingKey: TEST_BILLING_KEY })
+  t.teardown(async () => await sim.close())
+  const started = runServer({
+    GOOTEN_RECIPE_ID: TEST_RECIPE_ID,
+    GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY,
+    GOOTEN_BASE_URL: sim.url,
+    HOST: '127.0.0.1',
+    PORT: '0'
+  })
+  t.teardown(() => { started.child.kill('SIGKILL') })
+  const url = await listeningUrl(started)
+  t.ok(started.stdout.some((line) => line.includes('API_KEYS is not set')), 'warns that callers are not authenticated')
+
+  // A slow Gooten keeps this cancel in flight while the signal arrives.
+  sim.enqueueFault({ kind: 'delay', op: 'cancelItems', ms: 400 })
+  const inFlight = fetch(`${url}/orders/${SEED.demo.safeId}/items/cancel`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ itemIds: [SEED.demo.items.new] })
+  })
+  while (sim.callCount('cancelItems') === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  started.child.kill('SIGTERM')
+  const response = await inFlight
+  t.equal(response.status, 200, 'the in-flight cancel finished')
+  t.equal(((await response.json()) as { outcome: string }).outcome, 'cancelled')
+  const [code, signal] = await once(started.child, 'exit') as [number, string]
+  t.same({ code, signal }, { code: 0, signal: null }, started.stderr.join(''))
+  t.ok(started.stdout.some((line) => line.includes('"signal":"SIGTERM"')), 'logged the shutdown')
+})
