@@ -60,7 +60,7 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
       response: { 200: { description: 'Prometheus text exposition format', type: 'string' } }
     }
   }, async (_request, reply) => {
-    void reply.type(registry.contentType)
+    reply.type(registry.contentType)
     return await registry.metrics()
   })
 }, { name: 'metrics' })

@@ -13,8 +13,8 @@ declare module 'fastify' {
 export function sendProblem (request: FastifyRequest, reply: FastifyReply, problem: MappedProblem): FastifyReply {
   const { status, title } = PROBLEMS[problem.code]
   request.problemCode = problem.code
-  if (problem.retryAfterSeconds !== undefined) void reply.header('retry-after', String(problem.retryAfterSeconds))
-  for (const [name, value] of Object.entries(problem.headers ?? {})) void reply.header(name, value)
+  if (problem.retryAfterSeconds !== undefined) reply.header('retry-after', String(problem.retryAfterSeconds))
+  for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value)
   return reply.code(status).type('application/problem+json').send({
     type: problemType(problem.code),
     title,

@@ -20,6 +20,6 @@ export default fp(async function readiness (app) {
   })
   // While draining, ask keep-alive clients (the gateway) to reconnect elsewhere after this answer.
   app.addHook('onSend', async (_request, reply) => {
-    if (readinessState.state === 'draining') void reply.header('connection', 'close')
+    if (readinessState.state === 'draining') reply.header('connection', 'close')
   })
 }, { name: 'readiness' })

@@ -12,7 +12,7 @@ export default fp(async function requestLog (app) {
   app.decorateRequest('caller', 'anonymous')
 
   app.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', request.id)
+    reply.header('x-request-id', request.id)
   })
 
   app.addHook('onResponse', async (request, reply) => {

@@ -82,10 +82,16 @@ export interface RawAnswer {
   text: string
 }
 
-/** node:http request (no keep-alive unless an agent says so): for socket-level checks. */
-export function raw (url: string, options: { method?: string, headers?: Record<string, string>, body?: string, agent?: Agent } = {}): Promise<RawAnswer> {
+/**
+ * node:http request, one connection per call unless an agent is given: for
+ * socket-level checks (fetch's pool reconnects eagerly after an abort).
+ */
+export function raw (url: string, options: { method?: string, headers?: Record<string, string>, body?: string, agent?: Agent, signal?: AbortSignal } = {}): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? false }, res => {
+    const headers = { ...options.headers }
+    // Frame the body explicitly: node sends a GET body unframed otherwise.
+    if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body))
+    const req = request(url, { method: options.method ?? 'GET', headers, agent: options.agent ?? false, signal: options.signal }, res => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => resolve({ status: res.statusCode as number, headers: res.headers, text: Buffer.concat(chunks).toString() }))
