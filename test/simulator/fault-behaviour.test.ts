@@ -1,0 +1,206 @@
+import t from 'tap'
+import { Agent } from 'node:http'
+import { startSimulator } from '../../src/simulator/server.js'
+import { SEED } from '../../src/simulator/seed.js'
+import { cancel, cancelUrl, get, GUID, orderUrl, raw, sleep, statusOf, until } from './helpers.js'
+
+const sim = await startSimulator()
+t.teardown(() => sim.close())
+t.beforeEach(() => sim.reset())
+
+const { demo } = SEED
+const lookup = (): ReturnType<typeof get> => get(orderUrl(sim, demo.safeId))
+const cancelNew = (): ReturnType<typeof cancel> => cancel(sim, demo.gootenId, [demo.items.new])
+const cancelBody = JSON.stringify({ Ids: [demo.items.new] })
+
+t.test('status: the given status, default Message body, Retry-After; nothing applied', async t => {
+  sim.enqueueFault({ kind: 'status', status: 503, retryAfter: '7' })
+  const res = await cancelNew()
+  t.equal(res.status, 503)
+  t.equal(res.headers.get('retry-after'), '7')
+  t.equal(res.headers.get('content-type'), 'application/json; charset=utf-8')
+  t.same(res.body, { Message: 'An error has occurred.' })
+  t.equal(sim.cancelsApplied, 0)
+  t.equal(statusOf(sim, demo.gootenId, demo.items.new), 'New')
+  t.equal(sim.callCount('cancelItems'), 1, 'a faulted call is still recorded')
+  t.same(sim.calls[0]?.itemIds, [demo.items.new])
+
+  sim.enqueueFault({ kind: 'status', status: 429, body: 'slow down', contentType: 'text/plain' })
+  const custom = await lookup()
+  t.equal(custom.status, 429)
+  t.equal(custom.text, 'slow down')
+  t.equal(custom.headers.get('content-type'), 'text/plain')
+  t.equal(custom.headers.get('retry-after'), null)
+  t.equal((await lookup()).status, 200, 'used up')
+})
+
+t.test('op matching: a cancelItems fault lets lookups through; other paths never take faults', async t => {
+  sim.enqueueFault({ kind: 'status', status: 502, op: 'cancelItems' })
+  t.equal((await get(`${sim.url}/elsewhere`)).status, 404)
+  t.equal((await lookup()).status, 200)
+  t.equal((await cancelNew()).status, 502)
+  t.equal((await cancelNew()).status, 200)
+})
+
+t.test('times: n calls, then normal; -1 and Infinity are forever', async t => {
+  sim.enqueueFault({ kind: 'message', times: 2 })
+  t.same((await lookup()).body, { Message: 'An error has occurred.' })
+  t.same((await cancelNew()).body, { Message: 'An error has occurred.' }, 'op omitted = any op')
+  t.equal((await lookup()).body.Id, demo.safeId)
+  for (const times of [-1, Infinity]) {
+    sim.reset()
+    sim.enqueueFault({ kind: 'wrong-shape', times, op: 'getOrder' })
+    for (let i = 0; i < 4; i++) t.same((await lookup()).body, { Result: { Foo: 1 } })
+    t.equal(sim.pendingFaults()[0]?.times, -1)
+  }
+})
+
+t.test('canned 200 answers: html, invalid-json, had-error, message, wrong-shape, huge', async t => {
+  sim.enqueueFault([
+    { kind: 'html' },
+    { kind: 'invalid-json' },
+    { kind: 'had-error' },
+    { kind: 'had-error', message: 'Boom.' },
+    { kind: 'message', message: 'Nope.' },
+    { kind: 'wrong-shape' },
+    { kind: 'huge' }
+  ])
+  const html = await lookup()
+  t.equal(html.status, 200)
+  t.match(html.headers.get('content-type'), /^text\/html/)
+  t.ok(html.text.startsWith('<!DOCTYPE html>'))
+  const invalid = await lookup()
+  t.equal(invalid.headers.get('content-type'), 'application/json; charset=utf-8')
+  t.equal(invalid.text, '{"Id":"13-')
+  t.equal(invalid.body, undefined)
+  const hadError = await cancelNew()
+  t.equal(hadError.status, 200)
+  t.match(hadError.body, { HadError: true, ErrorReferenceCode: GUID, Errors: [{ PropertyName: '', ErrorMessage: 'An unexpected error occurred.' }] })
+  t.equal((await lookup()).body.Errors[0].ErrorMessage, 'Boom.')
+  t.same((await lookup()).body, { Message: 'Nope.' })
+  t.same((await cancelNew()).body, { Result: { Foo: 1 } })
+  const huge = await lookup()
+  t.equal(huge.status, 200)
+  t.equal(Buffer.byteLength(huge.text), 2 * 1024 * 1024)
+  t.equal(huge.body.HadError, false, 'valid JSON')
+  t.equal(sim.cancelsApplied, 0, 'no canned fault applies anything')
+})
+
+t.test('refuse: listed ids refused even if cancellable, the rest proceed', async t => {
+  sim.enqueueFault({ kind: 'refuse', itemIds: [demo.items.new] })
+  t.equal((await lookup()).status, 200, 'a refuse fault is not taken by a lookup')
+  const res = await cancel(sim, demo.gootenId, [demo.items.new, demo.items.hold])
+  t.equal(res.body.HadError, true)
+  t.same(res.body.Success, [demo.items.hold])
+  t.same(res.body.Errors, [{ PropertyName: 'Ids', ErrorMessage: `Order item ${demo.items.new} cannot be cancelled at this time.`, AttemptedValue: demo.items.new, CustomState: null }])
+  t.equal(statusOf(sim, demo.gootenId, demo.items.new), 'New')
+  t.equal(statusOf(sim, demo.gootenId, demo.items.hold), 'Cancelled')
+  t.same((await cancelNew()).body.Success, [demo.items.new], 'used up')
+})
+
+t.test('reset: the socket is destroyed, nothing applied, not an abort', async t => {
+  sim.enqueueFault({ kind: 'reset' })
+  await t.rejects(raw(cancelUrl(sim, demo.gootenId), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: cancelBody }))
+  t.equal(sim.cancelsApplied, 0)
+  t.equal(statusOf(sim, demo.gootenId, demo.items.new), 'New')
+  t.equal(sim.stats().abortedRequests, 0)
+  t.equal(sim.callCount('cancelItems'), 1)
+})
+
+t.test('reset-after-apply: cancel applied, then the socket is destroyed', async t => {
+  sim.enqueueFault({ kind: 'reset-after-apply' })
+  t.equal((await lookup()).status, 200, 'not taken by a lookup')
+  await t.rejects(raw(cancelUrl(sim, demo.gootenId), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: cancelBody }))
+  t.equal(sim.cancelsApplied, 1)
+  t.equal(statusOf(sim, demo.gootenId, demo.items.new), 'Cancelled')
+  t.equal(sim.stats().abortedRequests, 0)
+  t.same((await cancelNew()).body.Success, [demo.items.new], 'a retry then sees an idempotent success')
+})
+
+t.test('close-keepalive: a normal answer with Connection: close', async t => {
+  // A simulator of its own, so no other test's kept-alive sockets are counted.
+  const own = await startSimulator()
+  t.teardown(() => own.close())
+  const agent = new Agent({ keepAlive: true })
+  t.teardown(() => agent.destroy())
+  const first = await raw(orderUrl(own, demo.safeId), { agent })
+  t.equal(first.headers.connection, 'keep-alive')
+  t.equal(own.stats().openConnections, 1)
+  own.enqueueFault({ kind: 'close-keepalive' })
+  const res = await raw(orderUrl(own, demo.safeId), { agent })
+  t.equal(res.status, 200)
+  t.equal(JSON.parse(res.text).Id, demo.safeId)
+  t.equal(res.headers.connection, 'close')
+  await until(() => own.stats().openConnections === 0)
+  t.equal(own.stats().openConnections, 0, 'the server closed the kept-alive socket')
+  t.equal(own.stats().maxOpenConnections, 1, 'the same socket served both calls')
+  own.enqueueFault({ kind: 'close-keepalive' })
+  const cancelled = await raw(cancelUrl(own, demo.gootenId), { agent, method: 'PUT', headers: { 'content-type': 'application/json' }, body: cancelBody })
+  t.equal(cancelled.headers.connection, 'close')
+  t.equal(own.cancelsApplied, 1)
+})
+
+t.test('delay: answers normally after the wait', async t => {
+  sim.enqueueFault({ kind: 'delay', ms: 120 })
+  const start = Date.now()
+  const res = await cancelNew()
+  t.ok(Date.now() - start >= 110, 'waited')
+  t.same(res.body.Success, [demo.items.new])
+  t.equal(sim.cancelsApplied, 1)
+})
+
+t.test('delay: a client that leaves meanwhile is counted aborted and nothing is applied', async t => {
+  sim.enqueueFault({ kind: 'delay', ms: 200 })
+  const ac = new AbortController()
+  const pending = fetch(cancelUrl(sim, demo.gootenId), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: cancelBody, signal: ac.signal })
+  await until(() => sim.callCount('cancelItems') === 1)
+  await sleep(20)
+  ac.abort()
+  await t.rejects(pending)
+  await until(() => sim.stats().abortedRequests === 1)
+  t.equal(sim.stats().abortedRequests, 1)
+  await sleep(250)
+  t.equal(sim.cancelsApplied, 0)
+  t.equal(statusOf(sim, demo.gootenId, demo.items.new), 'New')
+})
+
+t.test('hang: never answers; counted aborted when the client gives up', async t => {
+  sim.enqueueFault({ kind: 'hang', op: 'getOrder' })
+  const ac = new AbortController()
+  const pending = fetch(orderUrl(sim, demo.safeId), { signal: ac.signal })
+  await until(() => sim.callCount('getOrder') === 1)
+  await sleep(50)
+  t.equal(sim.stats().abortedRequests, 0, 'still hanging')
+  ac.abort()
+  await t.rejects(pending)
+  await until(() => sim.stats().abortedRequests === 1)
+  t.equal(sim.stats().abortedRequests, 1)
+  t.equal((await lookup()).status, 200, 'next call is normal')
+})
+
+t.test('latencyMs is added to every Gooten call, not to control routes', async t => {
+  const slow = await startSimulator({ latencyMs: 100 })
+  t.teardown(() => slow.close())
+  let start = Date.now()
+  t.equal((await get(orderUrl(slow, demo.safeId))).status, 200)
+  t.ok(Date.now() - start >= 90, 'lookup delayed')
+  start = Date.now()
+  t.equal((await get(`${slow.url}/__sim/stats`)).status, 200)
+  t.ok(Date.now() - start < 90, 'control route not delayed')
+
+  slow.enqueueFault({ kind: 'html' })
+  start = Date.now()
+  t.equal((await get(orderUrl(slow, demo.safeId))).text.slice(0, 9), '<!DOCTYPE', 'faults answer after the latency too')
+  t.ok(Date.now() - start >= 90)
+
+  const ac = new AbortController()
+  const pending = fetch(cancelUrl(slow, demo.gootenId), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: cancelBody, signal: ac.signal })
+  await until(() => slow.callCount('cancelItems') === 1)
+  await sleep(10)
+  ac.abort()
+  await t.rejects(pending)
+  await until(() => slow.stats().abortedRequests === 1)
+  await sleep(150)
+  t.equal(slow.cancelsApplied, 0, 'abandoned during the latency: nothing applied')
+  t.equal(slow.stats().abortedRequests, 1)
+})
