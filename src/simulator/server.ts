@@ -1,3 +1,21 @@
+/**
+ * The Gooten API simulator: a plain node:http server that plays Gooten's
+ * order endpoints with Gooten's shapes, keeps state, and misbehaves on cue.
+ *
+ * Gooten routes (path matched case-insensitively, as IIS does; query names too):
+ * - `GET /api/v/5/source/api/orders[/]?id=<safe id | GootenId>&recipeid=…`
+ * - `PUT /api/orderCancel[/]?orderId=<GootenId>&recipeid=…&partnerBillingKey=…` body `{"Ids":[…]}`
+ * - `POST /api/updateOrder/<GootenId>/CancelItems[/]?recipeid=…&partnerBillingKey=…` (legacy, same semantics)
+ * A known path with another method is 405 (ASP.NET `Message` body); any other
+ * path is IIS's HTML 404. Both are recorded as op `other` and never take faults.
+ *
+ * Per Gooten call: record the call, take the first matching fault, read the
+ * whole body, wait `latencyMs`, then play the fault or answer normally.
+ *
+ * Control routes (JSON, no credentials): `POST /__sim/reset`,
+ * `POST|GET /__sim/faults`, `GET /__sim/calls`, `GET /__sim/stats`,
+ * `POST /__sim/orders`, `GET /__sim/orders/:id`, `GET|POST /__sim/fresh-order`.
+ */
 import { createServer } from 'node:http'
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
