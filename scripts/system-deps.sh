@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Debian packages the test suite drives for real. Installs what is missing when run as root.
+set -euo pipefail
+needed=()
+command -v curl >/dev/null || needed+=(curl)
+if [ ${#needed[@]} -eq 0 ]; then
+  echo "system packages present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "missing Debian packages: ${needed[*]} (install them with apt-get as root)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${needed[@]}" >/dev/null
+echo "installed: ${needed[*]}"
