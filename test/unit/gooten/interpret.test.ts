@@ -260,10 +260,11 @@ t.test('interpretCancel', async (t) => {
         { PropertyName: 'Ids', ErrorMessage: 'Order 520718: item 6924457 does not exist', AttemptedValue: null },
         { PropertyName: 'Item 6924458', ErrorMessage: 'is not part of this order' },
         { ErrorMessage: '12 problems, none with a requested id' },
-        { ErrorMessage: 'no number at all' }
+        { ErrorMessage: 'no number at all' },
+        { PropertyName: 'Ids[6924459]' }
       ]
     }), requested)
-    t.same([...reply.refusals], [[6924457, 'not_in_order'], [6924458, 'not_in_order']])
+    t.same([...reply.refusals], [[6924457, 'not_in_order'], [6924458, 'not_in_order'], [6924459, 'unrecognised']])
   })
 
   t.test('refusal reasons', async (t) => {
