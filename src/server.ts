@@ -1,13 +1,12 @@
 import closeWithGrace from 'close-with-grace'
-import { ConfigError, loadConfig, type Config } from './config.js'
+import { loadConfig, type Config, type ConfigError } from './config.js'
 
 function configOrExit (): Config {
   try {
     return loadConfig(process.env)
   } catch (error) {
-    // One line naming the variable, never its value.
-    if (error instanceof ConfigError) process.stderr.write(`Invalid configuration: ${error.message}\n`)
-    else process.stderr.write('Invalid configuration\n')
+    // One line naming the variable, never its value (loadConfig throws only ConfigError).
+    process.stderr.write(`Invalid configuration: ${(error as ConfigError).message}\n`)
     process.exit(1)
   }
 }

@@ -3,11 +3,19 @@ import { CancellationError } from './errors.js'
 import { classifyStatus } from './status-policy.js'
 import type { ItemResult } from './types.js'
 
+export interface PlannedItem {
+  itemId: number
+  /** Gooten's status before this request. */
+  previousStatus: string
+  /** Already cancelled: reported, never forwarded. */
+  alreadyCancelled: boolean
+}
+
 export interface CancelPlan {
+  /** Every requested item, in request order. */
+  items: PlannedItem[]
   /** Items still to cancel at Gooten, in request order. */
   toForward: number[]
-  /** Every requested item with its status before the request. */
-  previousStatus: Map<number, string>
 }
 
 const NOT_ATTEMPTED = 'Not forwarded: another requested item failed a pre-check.'
@@ -21,27 +29,32 @@ export function planCancellation (order: GootenOrder, requested: readonly number
   for (const item of order.items) {
     if (item.itemId !== null && !statusById.has(item.itemId)) statusById.set(item.itemId, item.status)
   }
+  const found = requested.map((itemId) => ({ itemId, previousStatus: statusById.get(itemId) }))
 
-  const missing = requested.filter((id) => !statusById.has(id))
-  if (missing.length > 0) {
-    const items = requested.map((itemId): ItemResult => missing.includes(itemId)
+  if (found.some((item) => item.previousStatus === undefined)) {
+    const items = found.map(({ itemId, previousStatus }): ItemResult => previousStatus === undefined
       ? { itemId, result: 'failed', previousStatus: null, reason: 'The order has no item with this id.' }
-      : { itemId, result: 'not_attempted', previousStatus: statusById.get(itemId) ?? null, reason: NOT_ATTEMPTED })
-    throw new CancellationError('ITEMS_NOT_IN_ORDER', `${missing.length} of the requested items are not in this order.`, items)
+      : { itemId, result: 'not_attempted', previousStatus, reason: NOT_ATTEMPTED })
+    const missing = items.filter((item) => item.result === 'failed').length
+    throw new CancellationError('ITEMS_NOT_IN_ORDER', `${missing} of the requested items are not in this order.`, items)
   }
 
-  const previousStatus = new Map(requested.map((id) => [id, statusById.get(id) as string]))
-  const blocked = requested.filter((id) => classifyStatus(previousStatus.get(id) as string) === 'not_cancellable')
-  if (blocked.length > 0) {
-    const items = requested.map((itemId): ItemResult => {
-      const status = previousStatus.get(itemId) as string
-      return blocked.includes(itemId)
-        ? { itemId, result: 'failed', previousStatus: status, reason: `Status ${status} is past pre-production; Gooten no longer cancels this item.` }
-        : { itemId, result: 'not_attempted', previousStatus: status, reason: NOT_ATTEMPTED }
-    })
-    throw new CancellationError('ITEMS_NOT_CANCELLABLE', `${blocked.length} of the requested items are no longer cancellable.`, items)
+  const classified = found.map(({ itemId, previousStatus }) => {
+    const status = previousStatus as string
+    return { itemId, previousStatus: status, class: classifyStatus(status) }
+  })
+  if (classified.some((item) => item.class === 'not_cancellable')) {
+    const items = classified.map(({ itemId, previousStatus, class: statusClass }): ItemResult => statusClass === 'not_cancellable'
+      ? { itemId, result: 'failed', previousStatus, reason: `Status ${previousStatus} is past pre-production; Gooten no longer cancels this item.` }
+      : { itemId, result: 'not_attempted', previousStatus, reason: NOT_ATTEMPTED })
+    const blocked = items.filter((item) => item.result === 'failed').length
+    throw new CancellationError('ITEMS_NOT_CANCELLABLE', `${blocked} of the requested items are no longer cancellable.`, items)
   }
 
-  const toForward = requested.filter((id) => classifyStatus(previousStatus.get(id) as string) === 'cancellable')
-  return { toForward, previousStatus }
+  const items = classified.map(({ itemId, previousStatus, class: statusClass }) => ({
+    itemId,
+    previousStatus,
+    alreadyCancelled: statusClass === 'cancelled'
+  }))
+  return { items, toForward: items.filter((item) => !item.alreadyCancelled).map((item) => item.itemId) }
 }

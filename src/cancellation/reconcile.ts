@@ -1,6 +1,6 @@
 import type { GootenCancelReply, RefusalReason } from '../gooten/types.js'
 import { CancellationError } from './errors.js'
-import type { CancelPlan } from './plan.js'
+import type { CancelPlan, PlannedItem } from './plan.js'
 import type { CancelOutcomeKind, ItemResult } from './types.js'
 
 const REFUSAL_TEXT: Record<RefusalReason | 'unconfirmed', string> = {
@@ -10,32 +10,22 @@ const REFUSAL_TEXT: Record<RefusalReason | 'unconfirmed', string> = {
   unconfirmed: 'Gooten did not confirm the cancel of this item.'
 }
 
-/** Results for the items that were already cancelled and so never forwarded. */
-function alreadyCancelled (plan: CancelPlan, requested: readonly number[]): Map<number, ItemResult> {
-  const forwarded = new Set(plan.toForward)
-  return new Map(requested
-    .filter((itemId) => !forwarded.has(itemId))
-    .map((itemId) => [itemId, { itemId, result: 'already_cancelled', previousStatus: plan.previousStatus.get(itemId) ?? null }]))
+/** Maps each planned item to its result; already-cancelled items need no further word from Gooten. */
+export function resultsFor (plan: CancelPlan, forwarded: (item: PlannedItem) => ItemResult): ItemResult[] {
+  return plan.items.map((item) => item.alreadyCancelled
+    ? { itemId: item.itemId, result: 'already_cancelled', previousStatus: item.previousStatus }
+    : forwarded(item))
 }
 
 /**
  * Matches Gooten's answer against what was asked. Only ids listed in `Success` count as
  * cancelled: an item missing from it is failed, whatever else the answer says.
  */
-export function reconcile (
-  plan: CancelPlan,
-  requested: readonly number[],
-  reply: GootenCancelReply
-): { outcome: CancelOutcomeKind, items: ItemResult[] } {
+export function reconcile (plan: CancelPlan, reply: GootenCancelReply): { outcome: CancelOutcomeKind, items: ItemResult[] } {
   const succeeded = new Set(reply.succeeded)
-  const results = alreadyCancelled(plan, requested)
-  for (const itemId of plan.toForward) {
-    const previousStatus = plan.previousStatus.get(itemId) ?? null
-    results.set(itemId, succeeded.has(itemId)
-      ? { itemId, result: 'cancelled', previousStatus }
-      : { itemId, result: 'failed', previousStatus, reason: REFUSAL_TEXT[reply.refusals.get(itemId) ?? 'unconfirmed'] })
-  }
-  const items = requested.map((itemId) => results.get(itemId) as ItemResult)
+  const items = resultsFor(plan, ({ itemId, previousStatus }) => succeeded.has(itemId)
+    ? { itemId, result: 'cancelled', previousStatus }
+    : { itemId, result: 'failed', previousStatus, reason: REFUSAL_TEXT[reply.refusals.get(itemId) ?? 'unconfirmed'] })
   const failed = items.filter((item) => item.result === 'failed').length
   if (failed === 0) return { outcome: 'cancelled', items }
   if (failed === plan.toForward.length) {
@@ -45,11 +35,6 @@ export function reconcile (
 }
 
 /** The answer from the plan alone: for a dry run, or when every item was already cancelled. */
-export function withoutForwarding (plan: CancelPlan, requested: readonly number[]): ItemResult[] {
-  const results = alreadyCancelled(plan, requested)
-  return requested.map((itemId) => results.get(itemId) ?? {
-    itemId,
-    result: 'would_cancel',
-    previousStatus: plan.previousStatus.get(itemId) ?? null
-  })
+export function withoutForwarding (plan: CancelPlan): ItemResult[] {
+  return resultsFor(plan, ({ itemId, previousStatus }) => ({ itemId, result: 'would_cancel', previousStatus }))
 }

@@ -4,9 +4,9 @@ import type { GootenOrder } from '../gooten/types.js'
 import { CancellationError } from './errors.js'
 import { planCancellation, type CancelPlan } from './plan.js'
 import type { GootenGateway, OrderLocks } from './ports.js'
-import { reconcile, withoutForwarding } from './reconcile.js'
+import { reconcile, resultsFor, withoutForwarding } from './reconcile.js'
 import { classifyStatus } from './status-policy.js'
-import type { CancelOutcome, CancelRequest, ItemResult, OrderView } from './types.js'
+import type { CancelOutcome, CancelRequest, OrderView } from './types.js'
 
 export interface CancellationServiceOptions {
   gooten: GootenGateway
@@ -32,7 +32,7 @@ export class CancellationService {
   async cancel (request: CancelRequest, context: CallContext): Promise<CancelOutcome> {
     if (request.dryRun) {
       const { order, gootenId, plan } = await this.#prepare(request, context)
-      return { orderId: order.safeId ?? request.orderId, gootenOrderId: gootenId, outcome: 'dry_run', items: withoutForwarding(plan, request.itemIds) }
+      return { orderId: order.safeId ?? request.orderId, gootenOrderId: gootenId, outcome: 'dry_run', items: withoutForwarding(plan) }
     }
     // Serialised per order, and the order is read inside the lock: each cancel sees the statuses the one before left.
     const lockKey = `order:${request.orderId.toLowerCase()}`
@@ -43,11 +43,11 @@ export class CancellationService {
     const { order, gootenId, plan } = await this.#prepare(request, context)
     const orderId = order.safeId ?? request.orderId
     if (plan.toForward.length === 0) {
-      return { orderId, gootenOrderId: gootenId, outcome: 'cancelled', items: withoutForwarding(plan, request.itemIds) }
+      return { orderId, gootenOrderId: gootenId, outcome: 'cancelled', items: withoutForwarding(plan) }
     }
     try {
       const reply = await this.options.gooten.cancelItems(gootenId, plan.toForward, context)
-      return { orderId, gootenOrderId: gootenId, ...reconcile(plan, request.itemIds, reply) }
+      return { orderId, gootenOrderId: gootenId, ...reconcile(plan, reply) }
     } catch (error) {
       if (error instanceof GootenError && error.mayHaveReachedGooten) {
         return await this.#verify(request, plan, { orderId, gootenId }, error, context)
@@ -88,14 +88,9 @@ export class CancellationService {
     } catch (error) {
       context.log.warn({ op: 'getOrder', outcome: (error as GootenError).failure }, 'could not verify the cancel outcome')
     }
-    const results = new Map(withoutForwarding(plan, request.itemIds).map((item) => [item.itemId, item]))
-    for (const itemId of plan.toForward) {
-      const previousStatus = plan.previousStatus.get(itemId) ?? null
-      results.set(itemId, nowCancelled.has(itemId)
-        ? { itemId, result: 'cancelled', previousStatus }
-        : { itemId, result: 'unknown', previousStatus, reason: UNCONFIRMED })
-    }
-    const items = request.itemIds.map((itemId) => results.get(itemId) as ItemResult)
+    const items = resultsFor(plan, ({ itemId, previousStatus }) => nowCancelled.has(itemId)
+      ? { itemId, result: 'cancelled', previousStatus }
+      : { itemId, result: 'unknown', previousStatus, reason: UNCONFIRMED })
     if (plan.toForward.every((itemId) => nowCancelled.has(itemId))) {
       return { orderId: ids.orderId, gootenOrderId: ids.gootenId, outcome: 'cancelled', items }
     }

@@ -1,6 +1,6 @@
 import { CancellationError } from '../cancellation/errors.js'
 import { GootenError, type GootenFailure } from '../gooten/errors.js'
-import { PROBLEMS, ProblemError, type ProblemCode } from './problems.js'
+import { ProblemError, type ProblemCode } from './problems.js'
 
 export interface MappedProblem {
   code: ProblemCode
@@ -97,8 +97,4 @@ export function toProblem (error: unknown): MappedProblem {
   // Other client errors from the framework: JSON syntax, prototype poisoning, bad content length.
   if (status >= 400 && status < 500) return { code: 'VALIDATION_FAILED', detail: 'The request could not be read.' }
   return { code: 'INTERNAL_ERROR', detail: 'Something went wrong on our side.', unexpected: true }
-}
-
-export function statusOf (code: ProblemCode): number {
-  return PROBLEMS[code].status
 }
