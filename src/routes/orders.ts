@@ -6,7 +6,7 @@ import type { Config } from '../config.js'
 import { ProblemError } from '../http/problems.js'
 import { toProblem } from '../http/error-mapping.js'
 import { callerAuthentication, requireWriteAccess } from '../plugins/caller-auth.js'
-import { PROBLEM_RESPONSES } from './problem-responses.js'
+import { jsonResponse, PROBLEM_RESPONSES } from './problem-responses.js'
 import { CancelBody, CancelHeaders, CancelQuery, CancelResponse, CommonHeaders, OrderItemsResponse, OrderParams } from './schemas.js'
 
 export interface OrdersRoutesOptions {
@@ -45,7 +45,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app,
       params: OrderParams,
       headers: CommonHeaders,
       response: {
-        200: { ...OrderItemsResponse, description: 'The order\'s items' },
+        200: jsonResponse('The order\'s items', OrderItemsResponse),
         ...PROBLEM_RESPONSES.read
       }
     }
@@ -74,7 +74,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app,
       headers: CancelHeaders,
       body: CancelBody,
       response: {
-        200: { ...CancelResponse, description: 'Items cancelled (or all already cancelled), or the dry run\'s verdict' },
+        200: jsonResponse('Items cancelled (or all already cancelled), or the dry run\'s verdict', CancelResponse),
         ...PROBLEM_RESPONSES.cancel
       }
     }

@@ -1,5 +1,11 @@
-import { Type } from '@sinclair/typebox'
+import { Type, type TSchema } from '@sinclair/typebox'
 import { PROBLEMS, type ProblemCode } from '../http/problems.js'
+
+/** A JSON answer referring to a shared schema, so OpenAPI lists it once under components. */
+export const jsonResponse = (description: string, schema: TSchema & { $id?: string }) => ({
+  description,
+  content: { 'application/json': { schema: Type.Ref(schema) } }
+})
 
 /** Problems are served as application/problem+json (RFC 9457). */
 export const problemResponse = (description: string) => ({
