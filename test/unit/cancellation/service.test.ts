@@ -1,0 +1,352 @@
+import t from 'tap'
+import { CancellationError } from '../../../src/cancellation/errors.js'
+import type { GootenGateway, OrderLocks } from '../../../src/cancellation/ports.js'
+import { CancellationService } from '../../../src/cancellation/service.js'
+import type { CancelRequest } from '../../../src/cancellation/types.js'
+import type { CallContext } from '../../../src/gooten/client.js'
+import { GootenError } from '../../../src/gooten/errors.js'
+import type { GootenCancelReply, GootenOrder } from '../../../src/gooten/types.js'
+import { InProcessLocks } from '../../../src/locks/in-process.js'
+
+const SAFE_ID = '13-f91acc87-bd23-40df-91f4-72dad9a3c971'
+
+function order (items: Array<[number | null, string]>, gootenId: number | null = 520718, safeId: string | null = SAFE_ID): GootenOrder {
+  return { safeId, gootenId, items: items.map(([itemId, status]) => ({ itemId, sku: `SKU-${itemId ?? 'x'}`, quantity: 1, status })) }
+}
+
+type Step<T> = T | Error | ((context: CallContext) => Promise<T>)
+
+/** A scripted gateway: each call takes the next step; it records every call. */
+class FakeGooten implements GootenGateway {
+  readonly lookups: Array<{ orderId: string, context: CallContext }> = []
+  readonly cancels: Array<{ gootenId: number, itemIds: number[] }> = []
+
+  constructor (private readonly orders: Array<Step<GootenOrder>>, private readonly replies: Array<Step<GootenCancelReply>> = []) {}
+
+  async getOrder (orderId: string, context: CallContext): Promise<GootenOrder> {
+    this.lookups.push({ orderId, context })
+    return await FakeGooten.#play(this.orders.shift(), context)
+  }
+
+  async cancelItems (gootenId: number, itemIds: readonly number[], context: CallContext): Promise<GootenCancelReply> {
+    this.cancels.push({ gootenId, itemIds: [...itemIds] })
+    return await FakeGooten.#play(this.replies.shift(), context)
+  }
+
+  static async #play<T> (step: Step<T> | undefined, context: CallContext): Promise<T> {
+    if (step === undefined) throw new Error('unexpected call')
+    if (step instanceof Error) throw step
+    if (typeof step === 'function') return await (step as (c: CallContext) => Promise<T>)(context)
+    return step
+  }
+}
+
+class CountingLocks implements OrderLocks {
+  readonly keys: string[] = []
+  readonly #inner = new InProcessLocks()
+  async run<T>(key: string, signal: AbortSignal, task: () => Promise<T>): Promise<T> {
+    this.keys.push(key)
+    return await this.#inner.run(key, signal, task)
+  }
+}
+
+interface Warning { object: Record<string, unknown>, message: string }
+
+function setup (gooten: FakeGooten, verificationTimeoutMs = 5000) {
+  const locks = new CountingLocks()
+  const warnings: Warning[] = []
+  const controller = new AbortController()
+  const context: CallContext = {
+    signal: controller.signal,
+    deadline: Date.now() + 8000,
+    log: {
+      info: () => {},
+      warn: (object, message) => { warnings.push({ object: object as Record<string, unknown>, message }) },
+      error: () => {}
+    }
+  }
+  const service = new CancellationService({ gooten, locks, verificationTimeoutMs })
+  return { service, locks, warnings, context, controller }
+}
+
+const request = (itemIds: number[], extra: Partial<CancelRequest> = {}): CancelRequest => ({ orderId: SAFE_ID, itemIds, dryRun: false, ...extra })
+
+async function rejection<E> (promise: Promise<unknown>, type: new (...args: never[]) => E): Promise<E> {
+  return await promise.then(() => { throw new Error('expected a failure') }, (error: unknown) => {
+    if (!(error instanceof type)) throw error
+    return error
+  })
+}
+
+const timeout = (): GootenError => new GootenError('timeout', 'cancelItems', 'deadline passed')
+
+t.test('view: items with a cancellable flag', async (t) => {
+  const gooten = new FakeGooten([order([[1, 'New'], [2, 'Shipped'], [3, 'Cancelled'], [null, 'Hold']])])
+  const { service, context } = setup(gooten)
+  t.same(await service.view('520718', context), {
+    orderId: SAFE_ID,
+    gootenOrderId: 520718,
+    items: [
+      { itemId: 1, sku: 'SKU-1', quantity: 1, status: 'New', cancellable: true },
+      { itemId: 2, sku: 'SKU-2', quantity: 1, status: 'Shipped', cancellable: false },
+      { itemId: 3, sku: 'SKU-3', quantity: 1, status: 'Cancelled', cancellable: false },
+      { itemId: null, sku: 'SKU-x', quantity: 1, status: 'Hold', cancellable: true }
+    ]
+  })
+  t.equal(gooten.lookups[0]?.orderId, '520718')
+  t.equal(gooten.lookups[0]?.context, context)
+})
+
+t.test('view: without a Safe Order ID, the requested id; without a GootenId, null', async (t) => {
+  const { service, context } = setup(new FakeGooten([order([], null, null)]))
+  t.same(await service.view('520718', context), { orderId: '520718', gootenOrderId: null, items: [] })
+})
+
+t.test('view: a missing order is ORDER_NOT_FOUND; other failures pass through', async (t) => {
+  const notFound = setup(new FakeGooten([new GootenError('not_found', 'getOrder', 'x')]))
+  t.equal((await rejection(notFound.service.view('1', notFound.context), CancellationError)).code, 'ORDER_NOT_FOUND')
+  const busy = new GootenError('unavailable', 'getOrder', 'x', { status: 503 })
+  const down = setup(new FakeGooten([busy]))
+  t.equal(await rejection(down.service.view('1', down.context), GootenError), busy)
+})
+
+t.test('dry run: every check, nothing forwarded, no lock', async (t) => {
+  const gooten = new FakeGooten([order([[1, 'New'], [2, 'Canceled'], [3, 'Shipped']])])
+  const { service, context, locks } = setup(gooten)
+  t.same(await service.cancel(request([2, 1], { dryRun: true }), context), {
+    orderId: SAFE_ID,
+    gootenOrderId: 520718,
+    outcome: 'dry_run',
+    items: [
+      { itemId: 2, result: 'already_cancelled', previousStatus: 'Canceled' },
+      { itemId: 1, result: 'would_cancel', previousStatus: 'New' }
+    ]
+  })
+  t.same(gooten.cancels, [])
+  t.same(locks.keys, [])
+})
+
+t.test('dry run: pre-check failures are reported as for a real cancel', async (t) => {
+  const gooten = new FakeGooten([order([[1, 'New'], [3, 'Shipped']])])
+  const { service, context } = setup(gooten)
+  t.equal((await rejection(service.cancel(request([1, 3], { dryRun: true }), context), CancellationError)).code, 'ITEMS_NOT_CANCELLABLE')
+  t.same(gooten.cancels, [])
+})
+
+t.test('dry run: the requested id stands in for a missing Safe Order ID', async (t) => {
+  const { service, context } = setup(new FakeGooten([order([[1, 'New']], 520718, null)]))
+  t.equal((await service.cancel(request([1], { orderId: '520718', dryRun: true }), context)).orderId, '520718')
+})
+
+t.test('every item already cancelled: answered without a cancel call', async (t) => {
+  const gooten = new FakeGooten([order([[1, 'Cancelled'], [2, 'Canceled']])])
+  const { service, context } = setup(gooten)
+  t.same(await service.cancel(request([1, 2]), context), {
+    orderId: SAFE_ID,
+    gootenOrderId: 520718,
+    outcome: 'cancelled',
+    items: [
+      { itemId: 1, result: 'already_cancelled', previousStatus: 'Cancelled' },
+      { itemId: 2, result: 'already_cancelled', previousStatus: 'Canceled' }
+    ]
+  })
+  t.same(gooten.cancels, [])
+})
+
+t.test('order not found: ORDER_NOT_FOUND, no cancel', async (t) => {
+  const gooten = new FakeGooten([new GootenError('not_found', 'getOrder', 'x', { status: 404 })])
+  const { service, context } = setup(gooten)
+  const error = await rejection(service.cancel(request([1]), context), CancellationError)
+  t.equal(error.code, 'ORDER_NOT_FOUND')
+  t.same(error.items, [])
+  t.same(gooten.cancels, [])
+})
+
+t.test('a failed lookup passes through unchanged', async (t) => {
+  const busy = new GootenError('circuit_open', 'getOrder', 'x', { neverSent: true })
+  const { service, context } = setup(new FakeGooten([busy]))
+  t.equal(await rejection(service.cancel(request([1]), context), GootenError), busy)
+})
+
+t.test('pre-check failures stop before any cancel call', async (t) => {
+  const gooten = new FakeGooten([order([[1, 'New']])])
+  const { service, context } = setup(gooten)
+  t.equal((await rejection(service.cancel(request([1, 2]), context), CancellationError)).code, 'ITEMS_NOT_IN_ORDER')
+  t.same(gooten.cancels, [])
+})
+
+t.test('no GootenId in the order: bad_response, no cancel', async (t) => {
+  const gooten = new FakeGooten([order([[1, 'New']], null)])
+  const { service, context } = setup(gooten)
+  const error = await rejection(service.cancel(request([1]), context), GootenError)
+  t.equal(error.failure, 'bad_response')
+  t.equal(error.op, 'getOrder')
+  t.same(gooten.cancels, [])
+})
+
+t.test('cancel success: only the items still to cancel are forwarded, in one call', async (t) => {
+  const gooten = new FakeGooten(
+    [order([[1, 'New'], [2, 'Cancelled'], [3, 'Hold']])],
+    [{ succeeded: [1, 3], refusals: new Map() }]
+  )
+  const { service, context, locks } = setup(gooten)
+  t.same(await service.cancel(request([3, 2, 1], { orderId: SAFE_ID.toUpperCase() }), context), {
+    orderId: SAFE_ID,
+    gootenOrderId: 520718,
+    outcome: 'cancelled',
+    items: [
+      { itemId: 3, result: 'cancelled', previousStatus: 'Hold' },
+      { itemId: 2, result: 'already_cancelled', previousStatus: 'Cancelled' },
+      { itemId: 1, result: 'cancelled', previousStatus: 'New' }
+    ]
+  })
+  t.same(gooten.cancels, [{ gootenId: 520718, itemIds: [3, 1] }])
+  t.same(locks.keys, [`order:${SAFE_ID}`], 'the lock key ignores case')
+})
+
+t.test('cancel partly accepted: partially_cancelled', async (t) => {
+  const gooten = new FakeGooten([order([[1, 'New'], [2, 'New']])], [{ succeeded: [1], refusals: new Map([[2, 'not_cancellable_status']]) }])
+  const { service, context } = setup(gooten)
+  const outcome = await service.cancel(request([1, 2]), context)
+  t.equal(outcome.outcome, 'partially_cancelled')
+  t.same(outcome.items.map((i) => [i.itemId, i.result]), [[1, 'cancelled'], [2, 'failed']])
+})
+
+t.test('cancel refused for every item: CANCEL_REJECTED', async (t) => {
+  const gooten = new FakeGooten([order([[1, 'New'], [2, 'New']])], [{ succeeded: [], refusals: new Map() }])
+  const { service, context } = setup(gooten)
+  const error = await rejection(service.cancel(request([1, 2]), context), CancellationError)
+  t.equal(error.code, 'CANCEL_REJECTED')
+  t.same(error.items.map((i) => i.result), ['failed', 'failed'])
+  t.equal(gooten.lookups.length, 1, 'a clear refusal needs no second lookup')
+})
+
+t.test('cancel outcome unknown, and the order now shows every item cancelled: cancelled', async (t) => {
+  const gooten = new FakeGooten(
+    [order([[1, 'New'], [2, 'Hold'], [3, 'Cancelled']]), order([[1, 'Cancelled'], [2, 'Canceled'], [3, 'Cancelled'], [null, 'Cancelled']])],
+    [timeout()]
+  )
+  const { service, context, warnings, controller } = setup(gooten, 1234)
+  controller.abort() // the request's own deadline has passed: verification must not depend on it
+  const outcome = await service.cancel(request([1, 2, 3]), context).catch((e: unknown) => e)
+  t.same(outcome, {
+    orderId: SAFE_ID,
+    gootenOrderId: 520718,
+    outcome: 'cancelled',
+    items: [
+      { itemId: 1, result: 'cancelled', previousStatus: 'New' },
+      { itemId: 2, result: 'cancelled', previousStatus: 'Hold' },
+      { itemId: 3, result: 'already_cancelled', previousStatus: 'Cancelled' }
+    ]
+  })
+  t.equal(gooten.lookups.length, 2)
+  t.equal(gooten.cancels.length, 1)
+  const verify = gooten.lookups[1]?.context
+  t.equal(gooten.lookups[1]?.orderId, SAFE_ID)
+  t.not(verify?.signal, context.signal, 'the verification has its own signal')
+  t.equal(verify?.signal.aborted, false)
+  t.equal(verify?.log, context.log)
+  t.same(warnings, [])
+})
+
+t.test('cancel outcome unknown, and only some items show cancelled: OUTCOME_UNKNOWN', async (t) => {
+  const failure = new GootenError('connection_failed', 'cancelItems', 'reset', { code: 'ECONNRESET' })
+  const gooten = new FakeGooten(
+    [order([[1, 'New'], [2, 'Hold'], [3, 'Cancelled']]), order([[1, 'Cancelled'], [2, 'Hold'], [3, 'Cancelled']])],
+    [failure]
+  )
+  const { service, context } = setup(gooten)
+  const error = await rejection(service.cancel(request([3, 1, 2]), context), CancellationError)
+  t.equal(error.code, 'OUTCOME_UNKNOWN')
+  t.equal(error.cause, failure)
+  t.same(error.items, [
+    { itemId: 3, result: 'already_cancelled', previousStatus: 'Cancelled' },
+    { itemId: 1, result: 'cancelled', previousStatus: 'New' },
+    { itemId: 2, result: 'unknown', previousStatus: 'Hold', reason: 'The cancel call failed midway and Gooten does not show this item cancelled yet; it may still be.' }
+  ])
+})
+
+t.test('cancel outcome unknown, and the verification lookup fails too: OUTCOME_UNKNOWN, logged', async (t) => {
+  const failure = new GootenError('unavailable', 'cancelItems', 'HTTP 502', { status: 502 })
+  const gooten = new FakeGooten(
+    [order([[1, 'New'], [2, 'Hold']]), new GootenError('timeout', 'getOrder', 'x')],
+    [failure]
+  )
+  const { service, context, warnings } = setup(gooten)
+  const error = await rejection(service.cancel(request([1, 2]), context), CancellationError)
+  t.equal(error.code, 'OUTCOME_UNKNOWN')
+  t.equal(error.cause, failure)
+  t.same(error.items.map((i) => [i.itemId, i.result]), [[1, 'unknown'], [2, 'unknown']])
+  t.same(warnings.map((w) => w.object), [{ op: 'getOrder', outcome: 'timeout' }])
+})
+
+t.test('a verification lookup that finds no order: OUTCOME_UNKNOWN', async (t) => {
+  const gooten = new FakeGooten([order([[1, 'New']]), new GootenError('not_found', 'getOrder', 'x')], [timeout()])
+  const { service, context } = setup(gooten)
+  t.equal((await rejection(service.cancel(request([1]), context), CancellationError)).code, 'OUTCOME_UNKNOWN')
+})
+
+t.test('the verification lookup is bounded by verificationTimeoutMs', async (t) => {
+  let verifySignal: AbortSignal | undefined
+  const gooten = new FakeGooten(
+    [order([[1, 'New']]), async (context) => {
+      verifySignal = context.signal
+      return await new Promise<GootenOrder>((_resolve, reject) => {
+        context.signal.addEventListener('abort', () => reject(new GootenError('timeout', 'getOrder', 'x')), { once: true })
+      })
+    }],
+    [timeout()]
+  )
+  const { service, context, warnings } = setup(gooten, 20)
+  // AbortSignal.timeout's timer does not hold the process open; a server's sockets would.
+  const keepAlive = setInterval(() => {}, 1000)
+  t.teardown(() => clearInterval(keepAlive))
+  const error = await rejection(service.cancel(request([1]), context), CancellationError)
+  t.equal(error.code, 'OUTCOME_UNKNOWN')
+  t.equal(verifySignal?.aborted, true, 'the verification gave up on its own timer')
+  t.same(warnings.map((w) => w.object.outcome), ['timeout'])
+})
+
+t.test('a cancel that provably never reached Gooten is passed on without verification', async (t) => {
+  for (const failure of [
+    new GootenError('connection_failed', 'cancelItems', 'refused', { code: 'ECONNREFUSED', neverSent: true }),
+    new GootenError('circuit_open', 'cancelItems', 'open', { neverSent: true }),
+    new GootenError('overloaded', 'cancelItems', 'full', { neverSent: true })
+  ]) {
+    const gooten = new FakeGooten([order([[1, 'New']])], [failure])
+    const { service, context } = setup(gooten)
+    t.equal(await rejection(service.cancel(request([1]), context), GootenError), failure, failure.failure)
+    t.equal(gooten.lookups.length, 1, `${failure.failure}: no second lookup`)
+  }
+})
+
+t.test('an unexpected error from the gateway is passed on without verification', async (t) => {
+  const surprise = new TypeError('bug')
+  const gooten = new FakeGooten([order([[1, 'New']])], [surprise])
+  const { service, context } = setup(gooten)
+  t.equal(await rejection(service.cancel(request([1]), context), TypeError), surprise)
+  t.equal(gooten.lookups.length, 1)
+})
+
+t.test('concurrent cancels of one order run one after the other, each reading the order afresh', async (t) => {
+  let status = 'New'
+  let releaseCancel!: () => void
+  const cancelHeld = new Promise<void>((resolve) => { releaseCancel = resolve })
+  const gooten = new FakeGooten(
+    [async () => order([[1, status]]), async () => order([[1, status]])],
+    [async () => {
+      await cancelHeld
+      status = 'Cancelled'
+      return { succeeded: [1], refusals: new Map() }
+    }]
+  )
+  const { service, context } = setup(gooten)
+  const first = service.cancel(request([1]), context)
+  const second = service.cancel(request([1], { orderId: SAFE_ID.toUpperCase() }), context)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(gooten.lookups.length, 1, 'the second cancel has not looked the order up yet')
+  releaseCancel()
+  t.equal((await first).items[0]?.result, 'cancelled')
+  t.same((await second).items, [{ itemId: 1, result: 'already_cancelled', previousStatus: 'Cancelled' }])
+  t.equal(gooten.cancels.length, 1, 'exactly one cancel reached Gooten')
+})
