@@ -204,6 +204,15 @@ t.test('cancel success: only the items still to cancel are forwarded, in one cal
   t.same(locks.keys, [`order:${SAFE_ID}`], 'the lock key ignores case')
 })
 
+t.test('cancel by numeric id of an order without a Safe Order ID: answered with the requested id', async (t) => {
+  const gooten = new FakeGooten([order([[1, 'New']], 520718, null)], [{ succeeded: [1], refusals: new Map() }])
+  const { service, context, locks } = setup(gooten)
+  const outcome = await service.cancel(request([1], { orderId: '520718' }), context)
+  t.equal(outcome.orderId, '520718')
+  t.equal(outcome.outcome, 'cancelled')
+  t.same(locks.keys, ['order:520718'])
+})
+
 t.test('cancel partly accepted: partially_cancelled', async (t) => {
   const gooten = new FakeGooten([order([[1, 'New'], [2, 'New']])], [{ succeeded: [1], refusals: new Map([[2, 'not_cancellable_status']]) }])
   const { service, context } = setup(gooten)
