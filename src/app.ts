@@ -10,6 +10,7 @@ import metrics from './plugins/metrics.js'
 import problems from './plugins/problems.js'
 import readiness from './plugins/readiness.js'
 import requestLog from './plugins/request-log.js'
+import overload from './plugins/overload.js'
 import openapi from './plugins/swagger.js'
 import healthRoutes from './routes/health.js'
 import ordersRoutes from './routes/orders.js'
@@ -63,6 +64,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(openapi)
   await app.register(requestLog)
   await app.register(readiness)
+  await app.register(overload, { maxEventLoopDelayMs: config.overloadMaxEventLoopDelayMs })
   await app.register(metrics, { processMetrics: options.processMetrics ?? false })
   await app.register(gooten, {
     config,

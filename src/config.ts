@@ -21,7 +21,8 @@ const EnvSchema = Type.Object({
   API_KEYS: Type.Optional(Type.String()),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 600, minimum: 1, maximum: 1000000 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
-  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 120000 })
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 120000 }),
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ default: 1000, minimum: 0, maximum: 60000 })
 })
 type Env = Static<typeof EnvSchema>
 
@@ -53,6 +54,8 @@ export interface Config {
   rateLimitPerMinute: number
   redisUrl: string | undefined
   shutdownTimeoutMs: number
+  /** Event-loop delay beyond which requests are shed with 503; 0: never. */
+  overloadMaxEventLoopDelayMs: number
 }
 
 /** Thrown for a missing or malformed variable; the message names it, never its value. */
@@ -140,6 +143,7 @@ export function loadConfig (environment: Record<string, string | undefined>): Co
     callerKeys: parseCallerKeys(env.API_KEYS),
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     redisUrl: env.REDIS_URL,
-    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    overloadMaxEventLoopDelayMs: env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS
   }
 }

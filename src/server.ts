@@ -22,9 +22,9 @@ if (config.callerKeys === undefined) {
 // SIGTERM: readiness turns 503 at once, in-flight requests finish, then the process exits;
 // a second signal, or the grace period running out, exits at once.
 closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {
-  app.readiness.drain()
   if (err !== undefined) app.log.error({ err }, 'shutting down after an uncaught error')
   else app.log.info({ signal }, 'shutting down')
+  await app.readiness.drain()
   await app.close()
 })
 

@@ -18,6 +18,7 @@ export const PROBLEMS = {
   UPSTREAM_UNAVAILABLE: { status: 503, title: 'Gooten is unavailable' },
   STORE_UNAVAILABLE: { status: 503, title: 'The shared store is unavailable' },
   NOT_READY: { status: 503, title: 'The service is not ready' },
+  SERVICE_OVERLOADED: { status: 503, title: 'The service is overloaded' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'Gooten did not answer in time' }
 } as const
 

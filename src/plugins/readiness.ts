@@ -1,25 +1,54 @@
 import fp from 'fastify-plugin'
+import { sendProblem } from './problems.js'
 
 export type ReadinessState = 'starting' | 'ready' | 'draining'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    readiness: { state: ReadinessState, drain: () => void }
+    readiness: {
+      readonly state: ReadinessState
+      /** Stops taking new requests; resolves once every request in flight has been answered. */
+      drain: () => Promise<void>
+    }
   }
 }
 
-/** Ready once the app has booted; draining from the first shutdown signal on. */
+/**
+ * Ready once the app has booted. From the first shutdown signal on it is draining: requests
+ * already in flight finish, new ones get a 503 (so the gateway retries them on another replica),
+ * and every answer asks keep-alive clients to reconnect elsewhere.
+ */
 export default fp(async function readiness (app) {
-  const readinessState = {
-    state: 'starting' as ReadinessState,
-    drain: () => { readinessState.state = 'draining' }
-  }
-  app.decorate('readiness', readinessState)
-  app.addHook('onReady', async () => {
-    if (readinessState.state === 'starting') readinessState.state = 'ready'
+  let state: ReadinessState = 'starting'
+  let inFlight = 0
+  let drained: (() => void) | undefined
+
+  app.decorate('readiness', {
+    get state () { return state },
+    drain: async () => {
+      state = 'draining'
+      if (inFlight === 0) return
+      await new Promise<void>((resolve) => { drained = resolve })
+    }
   })
-  // While draining, ask keep-alive clients (the gateway) to reconnect elsewhere after this answer.
+
+  app.addHook('onReady', async () => {
+    if (state === 'starting') state = 'ready'
+  })
+
+  app.addHook('onRequest', async (request, reply) => {
+    inFlight++
+    // 'close' fires for every reply, even when the client went away first.
+    reply.raw.once('close', () => {
+      inFlight--
+      if (inFlight === 0) drained?.()
+    })
+    if (state === 'draining' && !request.routeOptions.url?.startsWith('/health/')) {
+      return sendProblem(request, reply, { code: 'NOT_READY', detail: 'The service is shutting down; retry on another replica.', retryAfterSeconds: 1 })
+    }
+  })
+
   app.addHook('onSend', async (_request, reply) => {
-    if (readinessState.state === 'draining') reply.header('connection', 'close')
+    if (state === 'draining') reply.header('connection', 'close')
   })
 }, { name: 'readiness' })

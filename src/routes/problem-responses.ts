@@ -25,7 +25,10 @@ function responses (codes: ProblemCode[]): Record<number, ReturnType<typeof prob
   ]))
 }
 
-const COMMON: ProblemCode[] = ['VALIDATION_FAILED', 'UNAUTHORIZED', 'RATE_LIMITED', 'ORDER_NOT_FOUND', 'UPSTREAM_BAD_RESPONSE', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'INTERNAL_ERROR']
+const COMMON: ProblemCode[] = [
+  'VALIDATION_FAILED', 'UNAUTHORIZED', 'RATE_LIMITED', 'ORDER_NOT_FOUND', 'INTERNAL_ERROR',
+  'UPSTREAM_BAD_RESPONSE', 'UPSTREAM_UNAVAILABLE', 'NOT_READY', 'SERVICE_OVERLOADED', 'UPSTREAM_TIMEOUT'
+]
 
 /** The problem answers each route documents, grouped by status. */
 export const PROBLEM_RESPONSES = {
