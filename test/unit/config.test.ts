@@ -218,3 +218,10 @@ t.test('an unexpected failure while reading the environment says nothing of it',
   }
   t.throws(() => loadConfig(environment), { name: 'ConfigError', message: 'configuration is invalid' })
 })
+
+t.test('OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', async (t) => {
+  t.equal(loadConfig(env()).overloadMaxEventLoopDelayMs, 1000)
+  t.equal(loadConfig(env({ OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' })).overloadMaxEventLoopDelayMs, 0, '0 turns shedding off')
+  refuses(t, env({ OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '60001' }), 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', ['60001'])
+  refuses(t, env({ OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: 'slow' }), 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', ['slow'])
+})
