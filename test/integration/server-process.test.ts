@@ -62,24 +62,32 @@ t.test('serves against Gooten, warns without caller keys, and drains on SIGTERM'
     GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY,
     GOOTEN_BASE_URL: sim.url,
     HOST: '127.0.0.1',
-    PORT: '0'
+    PORT: '0',
+    // ts-node compiles modules on first use here, which would look like a saturated loop.
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0'
   })
   t.teardown(() => { started.child.kill('SIGKILL') })
   const url = await listeningUrl(started)
   t.ok(started.stdout.some((line) => line.includes('API_KEYS is not set')), 'warns that callers are not authenticated')
 
-  // A slow Gooten keeps this cancel in flight while the signal arrives.
-  sim.enqueueFault({ kind: 'delay', op: 'cancelItems', ms: 400 })
-  const inFlight = fetch(`${url}/orders/${SEED.demo.safeId}/items/cancel`, {
+  // A slow Gooten keeps a cancel and 19 reads in flight while the signal arrives.
+  sim.enqueueFault([{ kind: 'delay', op: 'getOrder', ms: 600, times: 20 }])
+  const cancel = fetch(`${url}/orders/${SEED.demo.safeId}/items/cancel`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ itemIds: [SEED.demo.items.new] })
   })
-  while (sim.callCount('cancelItems') === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  const reads = Array.from({ length: 19 }, async () => await fetch(`${url}/orders/${SEED.mixed.safeId}/items`))
+  for (let i = 0; i < 1000 && sim.callCount('getOrder') < 20; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal(sim.callCount('getOrder'), 20, 'all 20 requests reached Gooten before the signal')
   started.child.kill('SIGTERM')
-  const response = await inFlight
-  t.equal(response.status, 200, 'the in-flight cancel finished')
-  t.equal(((await response.json()) as { outcome: string }).outcome, 'cancelled')
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const late = await fetch(`${url}/orders/${SEED.mixed.safeId}/items`)
+  t.equal(late.status, 503, 'a request arriving while draining is turned away')
+  t.equal(((await late.json()) as { code: string }).code, 'NOT_READY')
+  const answered = await Promise.all([cancel, ...reads])
+  t.same(answered.map((response) => response.status), Array.from({ length: 20 }, () => 200), 'all 20 in-flight requests finished')
+  t.equal(((await answered[0]?.json()) as { outcome: string }).outcome, 'cancelled')
   const [code, signal] = await once(started.child, 'exit') as [number, string]
   t.same({ code, signal }, { code: 0, signal: null }, started.stderr.join(''))
   t.ok(started.stdout.some((line) => line.includes('"signal":"SIGTERM"')), 'logged the shutdown')

@@ -1,0 +1,138 @@
+import t from 'tap'
+import { Pool } from 'undici'
+import { SEED } from '../../src/simulator/seed.js'
+import { call, cancelPath, startStack } from '../helpers/stack.js'
+
+const { demo } = SEED
+const itemsPath = `/orders/${demo.safeId}/items`
+
+t.test('Retry-After: 1 from Gooten is honoured before the next lookup', async (t) => {
+  const { url, sim } = await startStack(t)
+  sim.enqueueFault({ kind: 'status', op: 'getOrder', status: 503, retryAfter: '1' })
+  const answer = await call(url, itemsPath)
+  t.equal(answer.status, 200)
+  const lookups = sim.calls.filter((c) => c.op === 'getOrder')
+  t.equal(lookups.length, 2)
+  t.ok((lookups[1]?.at ?? 0) - (lookups[0]?.at ?? 0) >= 950, 'waited about the second Gooten asked for')
+})
+
+t.test('Retry-After given as an HTTP date is honoured too', async (t) => {
+  const { url, sim } = await startStack(t)
+  sim.enqueueFault({ kind: 'status', op: 'getOrder', status: 429, retryAfter: new Date(Date.now() + 1000).toUTCString() })
+  const answer = await call(url, itemsPath)
+  t.equal(answer.status, 200)
+  t.equal(sim.callCount('getOrder'), 2)
+})
+
+t.test('Retry-After: 120 does not fit the deadline: 503 at once, passing the wait on', async (t) => {
+  const { url, sim } = await startStack(t)
+  sim.enqueueFault({ kind: 'status', op: 'getOrder', status: 503, retryAfter: '120' })
+  const answer = await call(url, itemsPath)
+  t.equal(answer.status, 503)
+  t.equal(answer.body.code, 'UPSTREAM_UNAVAILABLE')
+  t.equal(answer.headers.get('retry-after'), '120')
+  t.equal(sim.callCount('getOrder'), 1, 'no retry')
+})
+
+t.test('retry budget: with Gooten answering only 503, upstream calls stay under 1.2 × inbound', async (t) => {
+  // The circuit is held closed so that only the budget limits retries.
+  const { url, sim } = await startStack(t, { env: { CIRCUIT_FAILURE_THRESHOLD: '1000' } })
+  sim.enqueueFault({ kind: 'status', op: 'getOrder', status: 503, times: -1 })
+  const inbound = 200
+  const pool = new Pool(url, { connections: 10 })
+  t.teardown(async () => await pool.close())
+  let next = 0
+  const statuses: number[] = []
+  await Promise.all(Array.from({ length: 10 }, async () => {
+    while (next < inbound) {
+      next++
+      const response = await pool.request({ path: itemsPath, method: 'GET' })
+      statuses.push(response.statusCode)
+      await response.body.dump()
+    }
+  }))
+  t.equal(statuses.length, inbound)
+  t.ok(statuses.every((status) => status === 503))
+  const upstream = sim.callCount('getOrder')
+  t.ok(upstream <= 1.2 * inbound, `${upstream} upstream calls for ${inbound} inbound`)
+  t.ok(upstream > inbound, 'some retries were still made')
+})
+
+t.test('bulkhead: never more sockets at Gooten than the cap; overflow answered 503 before the slow calls end', async (t) => {
+  const { url, sim } = await startStack(t, { env: { UPSTREAM_MAX_IN_FLIGHT: '8', UPSTREAM_QUEUE_LIMIT: '4', UPSTREAM_TIMEOUT_MS: '10000' } })
+  sim.enqueueFault({ kind: 'delay', op: 'getOrder', ms: 2000, times: -1 })
+  const pool = new Pool(url, { connections: 200 })
+  t.teardown(async () => await pool.close())
+  const finished: number[] = []
+  await Promise.all(Array.from({ length: 200 }, async () => {
+    const response = await pool.request({ path: itemsPath, method: 'GET' })
+    await response.body.dump()
+    finished.push(response.statusCode)
+  }))
+  t.ok(sim.stats().maxOpenConnections <= 8, `at most 8 sockets at Gooten (saw ${sim.stats().maxOpenConnections})`)
+  const ok = finished.filter((status) => status === 200).length
+  const shed = finished.filter((status) => status === 503).length
+  t.equal(ok + shed, 200)
+  t.ok(ok >= 8 && ok <= 12, `${ok} served: the cap plus the queue`)
+  const firstSuccess = finished.indexOf(200)
+  t.ok(finished.slice(firstSuccess).every((status) => status === 200), 'every 503 came before the first slow answer')
+})
+
+t.test('50 concurrent identical cancels produce exactly one upstream cancel', async (t) => {
+  const { url, sim } = await startStack(t)
+  const answers = await Promise.all(Array.from({ length: 50 }, async () =>
+    await call(url, cancelPath(demo.safeId), { body: { itemIds: [demo.items.new] } })))
+  t.equal(sim.callCount('cancelItems'), 1)
+  t.ok(answers.every((answer) => answer.status === 200 && answer.body.outcome === 'cancelled'))
+  const results = answers.map((answer) => answer.body.items?.[0]?.result)
+  t.equal(results.filter((result) => result === 'cancelled').length, 1)
+  t.equal(results.filter((result) => result === 'already_cancelled').length, 49)
+})
+
+t.test('circuit: opens after consecutive failures, fails fast, then one trial call closes it', async (t) => {
+  const { url, sim } = await startStack(t, { env: { CIRCUIT_FAILURE_THRESHOLD: '5', CIRCUIT_OPEN_MS: '400' } })
+  sim.enqueueFault({ kind: 'status', op: 'getOrder', status: 500, times: 5 })
+  for (let i = 0; i < 5; i++) t.equal((await call(url, itemsPath)).status, 503)
+  t.equal(sim.callCount('getOrder'), 5)
+  const metrics = await (await fetch(`${url}/metrics`)).text()
+  t.match(metrics, /gooten_upstream_circuit_state\{state="open"\} 1/)
+  const fast = await call(url, itemsPath)
+  t.equal(fast.status, 503)
+  t.equal(fast.body.code, 'UPSTREAM_UNAVAILABLE')
+  t.equal(sim.callCount('getOrder'), 5, 'the open circuit made no call')
+  t.equal((await call(url, '/health/ready')).status, 503)
+
+  await new Promise((resolve) => setTimeout(resolve, 450))
+  const trials = await Promise.all([call(url, itemsPath), call(url, itemsPath)])
+  t.same(trials.map((answer) => answer.status).sort(), [200, 503], 'one trial call, the other still shed')
+  t.equal(sim.callCount('getOrder'), 6)
+  t.equal((await call(url, itemsPath)).status, 200, 'closed again')
+  t.equal((await call(url, '/health/ready')).status, 200)
+})
+
+t.test('keep-alive: a socket Gooten closed while idle is not an error', async (t) => {
+  const { url, sim } = await startStack(t, { sim: { keepAliveTimeoutMs: 50 } })
+  t.equal((await call(url, itemsPath)).status, 200)
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  t.equal((await call(url, itemsPath)).status, 200)
+  sim.enqueueFault({ kind: 'close-keepalive', op: 'getOrder' })
+  t.equal((await call(url, itemsPath)).status, 200)
+  t.equal((await call(url, itemsPath)).status, 200)
+  t.equal(sim.callCount('getOrder'), 4, 'no call failed and had to be retried')
+})
+
+t.test('a saturated event loop is shed with 503 while liveness still answers', async (t) => {
+  const { url, app } = await startStack(t, { env: { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '50' } })
+  // Keep the loop saturated, as a CPU-heavy burst would, for as long as the request takes.
+  const busy = (): void => { const until = Date.now() + 120; while (Date.now() < until) { /* busy */ } }
+  const timer = setInterval(busy, 5)
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  const shed = await call(url, itemsPath)
+  const live = await call(url, '/health/live')
+  clearInterval(timer)
+  t.equal(shed.status, 503)
+  t.equal(shed.body.code, 'SERVICE_OVERLOADED')
+  t.equal(shed.headers.get('retry-after'), '1')
+  t.equal(live.status, 200, 'liveness is not shed')
+  t.equal(app.readiness.state, 'ready')
+})
