@@ -7,7 +7,8 @@ import type { OrderLocks } from './cancellation/ports.js'
 import type { Config } from './config.js'
 import gooten from './plugins/gooten.js'
 import metrics from './plugins/metrics.js'
-import problems from './plugins/problems.js'
+import { toProblem } from './http/error-mapping.js'
+import problems, { sendProblem } from './plugins/problems.js'
 import readiness from './plugins/readiness.js'
 import requestLog from './plugins/request-log.js'
 import overload from './plugins/overload.js'
@@ -46,6 +47,8 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       const incoming = request.headers['x-request-id']
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID()
     },
+    // Errors the router raises before any route runs (malformed percent-encoding) get the same problem shape.
+    frameworkErrors: (error, request, reply) => { sendProblem(request, reply, toProblem(error)) },
     bodyLimit: 16 * 1024,
     // Long ids must reach the schema and get a 400, not fall through to a 404.
     routerOptions: { maxParamLength: 512 },

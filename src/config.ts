@@ -72,7 +72,7 @@ interface AjvIssue {
 function describe (issue: AjvIssue): string {
   if (issue.params.missingProperty !== undefined) return `${issue.params.missingProperty} is required`
   // Ajv messages state the rule ("must be <= 65535"), never the offending value.
-  return `${issue.instancePath.slice(1)} ${issue.message ?? 'is invalid'}`
+  return `${issue.instancePath.slice(1)} ${issue.message as string}`
 }
 
 function parseBaseUrl (raw: string): string {

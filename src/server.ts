@@ -22,8 +22,8 @@ if (config.callerKeys === undefined) {
 // SIGTERM: readiness turns 503 at once, in-flight requests finish, then the process exits;
 // a second signal, or the grace period running out, exits at once.
 closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {
-  if (err !== undefined) app.log.error({ err }, 'shutting down after an uncaught error')
-  else app.log.info({ signal }, 'shutting down')
+  // `err` is set when an uncaught error, not a signal, started the shutdown.
+  app.log.warn({ signal, err }, 'shutting down')
   await app.readiness.drain()
   await app.close()
 })

@@ -1,3 +1,4 @@
+import type { GootenError } from '../gooten/errors.js'
 import type { ItemResult } from './types.js'
 
 export type CancellationErrorCode =
@@ -5,7 +6,6 @@ export type CancellationErrorCode =
   | 'ITEMS_NOT_IN_ORDER'
   | 'ITEMS_NOT_CANCELLABLE'
   | 'CANCEL_REJECTED'
-  | 'OUTCOME_UNKNOWN'
 
 /** A cancel that cannot go ahead, or whose result is not a success; carries the per-item picture. */
 export class CancellationError extends Error {
@@ -14,10 +14,22 @@ export class CancellationError extends Error {
   constructor (
     readonly code: CancellationErrorCode,
     message: string,
-    readonly items: ItemResult[] = [],
-    /** For OUTCOME_UNKNOWN: the upstream failure that left the outcome open. */
-    override readonly cause?: unknown
+    readonly items: ItemResult[] = []
   ) {
     super(message)
+  }
+}
+
+/** The cancel call failed midway and Gooten does not yet show every item cancelled. */
+export class OutcomeUnknownError extends Error {
+  override name = 'OutcomeUnknownError'
+
+  constructor (
+    /** Each item as the follow-up lookup shows it: cancelled or unknown. */
+    readonly items: ItemResult[],
+    /** The upstream failure that left the outcome open; it decides the HTTP status. */
+    readonly failure: GootenError
+  ) {
+    super('The cancel call failed and Gooten does not yet show every item cancelled.')
   }
 }

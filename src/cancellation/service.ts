@@ -1,7 +1,7 @@
 import type { CallContext } from '../gooten/client.js'
 import { GootenError } from '../gooten/errors.js'
 import type { GootenOrder } from '../gooten/types.js'
-import { CancellationError } from './errors.js'
+import { CancellationError, OutcomeUnknownError } from './errors.js'
 import { planCancellation, type CancelPlan } from './plan.js'
 import type { GootenGateway, OrderLocks } from './ports.js'
 import { reconcile, resultsFor, withoutForwarding } from './reconcile.js'
@@ -94,7 +94,7 @@ export class CancellationService {
     if (plan.toForward.every((itemId) => nowCancelled.has(itemId))) {
       return { orderId: ids.orderId, gootenOrderId: ids.gootenId, outcome: 'cancelled', items }
     }
-    throw new CancellationError('OUTCOME_UNKNOWN', 'The cancel call failed and Gooten does not yet show every item cancelled.', items, failure)
+    throw new OutcomeUnknownError(items, failure)
   }
 
   async #lookup (orderId: string, context: CallContext): Promise<GootenOrder> {

@@ -23,17 +23,23 @@ export class Bulkhead {
       if (this.#waiting.length >= this.maxQueued) {
         throw new GootenError('overloaded', op, 'too many Gooten calls in flight', { neverSent: true })
       }
+      // A releasing call hands its slot straight to us, so no newcomer can take it in between.
       await this.#wait(op, signal)
+    } else {
+      this.#active++
+      this.onChange(this.#active)
     }
-    this.#active++
-    this.onChange(this.#active)
     let released = false
     return () => {
       if (released) return
       released = true
+      const next = this.#waiting.shift()
+      if (next !== undefined) {
+        next()
+        return
+      }
       this.#active--
       this.onChange(this.#active)
-      this.#waiting.shift()?.()
     }
   }
 

@@ -61,6 +61,8 @@ export class CircuitBreaker {
 
   failed (): void {
     this.#trialInFlight = false
+    // A late answer to a call made before the circuit opened must not extend the pause.
+    if (this.#state === 'open') return
     this.#consecutiveFailures++
     if (this.#state === 'half_open' || this.#consecutiveFailures >= this.options.failureThreshold) {
       this.#openedAt = this.#now()

@@ -56,7 +56,7 @@ const LOOKUP_RETRY_STATUSES = new Set([429, 502, 503, 504])
 /** Transient failures worth another lookup: the lookup is read-only, so repeating it is safe. */
 function lookupMayRetry (error: GootenError): boolean {
   if (error.failure === 'connection_failed') return true
-  return error.failure === 'unavailable' && LOOKUP_RETRY_STATUSES.has(error.details.status ?? 0)
+  return error.failure === 'unavailable' && LOOKUP_RETRY_STATUSES.has(error.details.status as number)
 }
 
 /** A cancel is repeated only when the first attempt provably never reached Gooten. */
@@ -64,9 +64,11 @@ function cancelMayRetry (error: GootenError): boolean {
   return error.failure === 'connection_failed' && error.details.neverSent === true
 }
 
-/** Failures that say nothing about Gooten's health. */
-function isHealthy (failure: GootenFailure): boolean {
-  return failure === 'not_found'
+/** What a failed call tells the circuit breaker about Gooten's health. */
+function healthSignal (failure: GootenError): 'healthy' | 'unhealthy' | 'none' {
+  // The deadline had passed before the call was sent: nothing was learnt.
+  if (failure.failure === 'timeout' && failure.details.neverSent === true) return 'none'
+  return failure.failure === 'not_found' ? 'healthy' : 'unhealthy'
 }
 
 export class GootenClient {
@@ -146,26 +148,27 @@ export class GootenClient {
     }
     const started = performance.now()
     let status: number | undefined
+    let result: T
     try {
       const answer = await send(dispatcher, { op, origin, ...request, signal: context.signal })
       status = answer.status
       // Interpreted inside the attempt: a 200 carrying HTML is a failed call too.
-      const result = interpret(answer)
-      this.#finish(op, context, attempt, started, status, 'ok')
-      circuit.succeeded()
-      return result
+      result = interpret(answer)
     } catch (error) {
-      // An unforeseen throw while reading Gooten's answer is still an answer we cannot trust.
-      const failure = error instanceof GootenError
-        ? error
-        : new GootenError('bad_response', op, 'Gooten answered something we could not read', { code: 'UNREADABLE' })
+      // send() classifies every transport error and interpret() checks shapes before reading them.
+      const failure = error as GootenError
       this.#finish(op, context, attempt, started, failure.details.status ?? status, failure.failure)
-      if (isHealthy(failure.failure)) circuit.succeeded()
-      else circuit.failed()
+      const signal = healthSignal(failure)
+      if (signal === 'healthy') circuit.succeeded()
+      else if (signal === 'unhealthy') circuit.failed()
+      else circuit.abandoned()
       throw failure
     } finally {
       release()
     }
+    this.#finish(op, context, attempt, started, status, 'ok')
+    circuit.succeeded()
+    return result
   }
 
   #finish (op: UpstreamOp, context: CallContext, attempt: number, started: number, status: number | undefined, outcome: 'ok' | GootenFailure): void {

@@ -1,10 +1,12 @@
+const IMF_FIXDATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$/
+
 /** Parses an HTTP Retry-After value (delta-seconds or HTTP-date) into milliseconds from `now`. */
 export function parseRetryAfter (value: string | string[] | undefined, now = Date.now()): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value
   if (raw === undefined) return undefined
   const trimmed = raw.trim()
   if (/^[0-9]{1,9}$/.test(trimmed)) return Number(trimmed) * 1000
-  const date = Date.parse(trimmed)
-  if (Number.isNaN(date)) return undefined
-  return Math.max(0, date - now)
+  // Only the IMF-fixdate form HTTP requires: Date.parse alone accepts "-1" or "foo 2099".
+  if (!IMF_FIXDATE.test(trimmed)) return undefined
+  return Math.max(0, Date.parse(trimmed) - now)
 }

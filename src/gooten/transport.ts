@@ -65,6 +65,9 @@ function toBody (text: string, contentType: string): RawAnswer['body'] {
 
 /** One HTTP exchange with Gooten: sends, reads at most 1 MiB, always consumes or destroys the body. */
 export async function send (dispatcher: Dispatcher, request: UpstreamRequest): Promise<RawAnswer> {
+  if (request.signal.aborted) {
+    throw new GootenError('timeout', request.op, 'the request deadline passed before calling Gooten', { code: 'DEADLINE', neverSent: true })
+  }
   try {
     const response = await dispatcher.request({
       origin: request.origin,

@@ -1,4 +1,4 @@
-import { CancellationError } from '../cancellation/errors.js'
+import { CancellationError, OutcomeUnknownError } from '../cancellation/errors.js'
 import { GootenError, type GootenFailure } from '../gooten/errors.js'
 import { ProblemError, type ProblemCode } from './problems.js'
 
@@ -42,15 +42,15 @@ function fromUpstream (error: GootenError): MappedProblem {
   return mapped
 }
 
-function fromCancellation (error: CancellationError): MappedProblem {
-  if (error.code === 'OUTCOME_UNKNOWN') {
-    const upstream = error.cause instanceof GootenError ? fromUpstream(error.cause) : { code: 'UPSTREAM_BAD_RESPONSE' as const }
-    return {
-      ...upstream,
-      detail: `${error.message} Check the order before retrying.`,
-      body: { outcomeKnown: false, items: error.items }
-    }
+function fromOutcomeUnknown (error: OutcomeUnknownError): MappedProblem {
+  return {
+    ...fromUpstream(error.failure),
+    detail: `${error.message} Check the order before retrying.`,
+    body: { outcomeKnown: false, items: error.items }
   }
+}
+
+function fromCancellation (error: CancellationError): MappedProblem {
   return { code: error.code, detail: error.message, ...(error.items.length > 0 ? { body: { items: error.items } } : {}) }
 }
 
@@ -63,10 +63,11 @@ interface FastifyLikeError {
 
 function validationErrors (error: Required<Pick<FastifyLikeError, 'validation'>> & FastifyLikeError): Array<{ path: string, message: string }> {
   return error.validation.map((issue) => {
-    const base = `/${error.validationContext ?? 'body'}${issue.instancePath}`
+    // Fastify always names the part (body, params, querystring, headers) and Ajv always words the issue.
+    const base = `/${error.validationContext as string}${issue.instancePath}`
     if (issue.keyword === 'required') return { path: `${base}/${String(issue.params.missingProperty)}`, message: 'is required' }
     if (issue.keyword === 'additionalProperties') return { path: `${base}/${String(issue.params.additionalProperty)}`, message: 'is not allowed' }
-    return { path: base, message: issue.message ?? 'is invalid' }
+    return { path: base, message: issue.message as string }
   })
 }
 
@@ -81,8 +82,9 @@ const FASTIFY_CODES: Record<string, { code: ProblemCode, detail: string }> = {
 export function toProblem (error: unknown): MappedProblem {
   if (error instanceof ProblemError) return { code: error.code, detail: error.detail, ...error.extras }
   if (error instanceof CancellationError) return fromCancellation(error)
+  if (error instanceof OutcomeUnknownError) return fromOutcomeUnknown(error)
   if (error instanceof GootenError) return fromUpstream(error)
-  const fastifyError = (error ?? {}) as FastifyLikeError
+  const fastifyError = error as FastifyLikeError
   if (fastifyError.validation !== undefined) {
     return {
       code: 'VALIDATION_FAILED',
@@ -93,7 +95,6 @@ export function toProblem (error: unknown): MappedProblem {
   const known = FASTIFY_CODES[fastifyError.code ?? '']
   if (known !== undefined) return { ...known }
   const status = fastifyError.statusCode ?? 500
-  if (status === 429) return { code: 'RATE_LIMITED', detail: 'Slow down and retry after the given time.' }
   // Other client errors from the framework: JSON syntax, prototype poisoning, bad content length.
   if (status >= 400 && status < 500) return { code: 'VALIDATION_FAILED', detail: 'The request could not be read.' }
   return { code: 'INTERNAL_ERROR', detail: 'Something went wrong on our side.', unexpected: true }

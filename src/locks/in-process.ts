@@ -17,7 +17,11 @@ export class InProcessLocks implements OrderLocks {
       return await task()
     } finally {
       release()
-      if (this.#tails.get(key) === tail) this.#tails.delete(key)
+      // Forget the key only once every task chained so far is done: a waiter that gave up
+      // releases its own turn early, while the one before it may still hold the key.
+      tail.then(() => {
+        if (this.#tails.get(key) === tail) this.#tails.delete(key)
+      })
     }
   }
 }

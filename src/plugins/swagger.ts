@@ -22,8 +22,8 @@ export default fp(async function openapi (app) {
         }
       }
     },
-    // Name components after the schemas' $id instead of def-0, def-1…
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => typeof json.$id === 'string' ? json.$id : `def-${index}` }
+    // Name components after the shared schemas' $id instead of def-0, def-1… (every shared schema has one).
+    refResolver: { buildLocalReference: (json) => json.$id as string }
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 }, { name: 'openapi' })

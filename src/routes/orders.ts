@@ -82,16 +82,16 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app,
     const { orderId } = request.params
     const { itemIds, reason } = request.body
     const dryRun = request.query.dryRun === 'true'
-    let outcome = 'error'
+    const audit = (outcome: string): void => {
+      request.log.info({ audit: 'cancel', caller: request.caller, orderId, itemIds, reason: reason ?? null, dryRun, outcome }, 'cancel audit')
+    }
     try {
       const result = await app.cancellation.cancel({ orderId, itemIds, dryRun }, callContext(request, config.upstream.timeoutMs))
-      outcome = result.outcome
+      audit(result.outcome)
       return { ...result, requestId: request.id }
     } catch (error) {
-      outcome = toProblem(error).code
+      audit(toProblem(error).code)
       throw error
-    } finally {
-      request.log.info({ audit: 'cancel', caller: request.caller, orderId, itemIds, reason: reason ?? null, dryRun, outcome }, 'cancel audit')
     }
   })
 }

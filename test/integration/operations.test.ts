@@ -1,8 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
-import { openapiDocument } from '../../src/openapi.js'
+import { Pool } from 'undici'
+import { buildApp } from '../../src/app.js'
+import type { OrderLocks } from '../../src/cancellation/ports.js'
+import { openapiDocument, serialise } from '../../src/openapi.js'
 import { SEED } from '../../src/simulator/seed.js'
-import { call, cancelPath, startStack } from '../helpers/stack.js'
+import { startSimulator } from '../../src/simulator/server.js'
+import { call, cancelPath, LogCapture, startStack, TEST_BILLING_KEY, TEST_RECIPE_ID, testConfig } from '../helpers/stack.js'
 
 const { demo, mixed } = SEED
 
@@ -82,4 +86,53 @@ t.test('the committed OpenAPI document is the one the routes generate, and /docs
   const ui = await fetch(`${url}/docs/`)
   t.equal(ui.status, 200)
   t.match(await ui.text(), /swagger-ui/i)
+})
+
+t.test('the committed OpenAPI file is byte for byte what npm run openapi writes', async (t) => {
+  const committed = await readFile(new URL('../../openapi/openapi.json', import.meta.url), 'utf8')
+  t.equal(serialise(await openapiDocument()), committed)
+})
+
+t.test('an injected connection pool and lock are used, and the pool is left to its owner', async (t) => {
+  const sim = await startSimulator({ recipeId: TEST_RECIPE_ID, partnerBillingKey: TEST_BILLING_KEY })
+  const pool = new Pool(sim.url)
+  t.teardown(async () => {
+    await pool.close()
+    await sim.close()
+  })
+  const lockedKeys: string[] = []
+  const locks: OrderLocks = {
+    run: async (key, _signal, task) => {
+      lockedKeys.push(key)
+      return await task()
+    }
+  }
+  const app = await buildApp({ config: testConfig({ GOOTEN_BASE_URL: sim.url }), dispatcher: pool, locks, logStream: new LogCapture().stream })
+  const answer = await app.inject({ method: 'POST', url: cancelPath(demo.safeId), payload: { itemIds: [demo.items.new] } })
+  t.equal(answer.statusCode, 200)
+  t.same(lockedKeys, [`order:${demo.safeId}`])
+  await app.close()
+  t.equal(pool.closed, false, 'the app did not close a pool it does not own')
+})
+
+t.test('a bug of ours is a 500 problem with no stack, logged with its stack', async (t) => {
+  const logs = new LogCapture()
+  const app = await buildApp({ config: testConfig(), logStream: logs.stream })
+  app.get('/boom', async () => { throw new TypeError('secret internals') })
+  const answer = await app.inject({ method: 'GET', url: '/boom' })
+  await app.close()
+  t.equal(answer.statusCode, 500)
+  t.equal(answer.json().code, 'INTERNAL_ERROR')
+  t.notMatch(answer.body, /secret internals|TypeError|at /)
+  const logged = logs.lines.find((line) => line.msg === 'unhandled error') as { level: number, err: { stack: string } }
+  t.equal(logged.level, 50)
+  t.match(logged.err.stack, /secret internals/)
+})
+
+t.test('a URL that is not valid percent-encoding is a 400 problem', async (t) => {
+  const { url, sim } = await startStack(t)
+  const answer = await call(url, '/orders/%E0%A4%A/items')
+  t.equal(answer.status, 400)
+  t.equal(answer.body.code, 'VALIDATION_FAILED')
+  t.equal(sim.calls.length, 0)
 })

@@ -124,3 +124,23 @@ t.test('release called twice frees one slot only', async (t) => {
   second()
   t.equal(bulkhead.active, 0)
 })
+
+t.test('a released slot goes to the waiter, not to a newcomer', async (t) => {
+  const bulkhead = new Bulkhead(1, 2)
+  const signal = new AbortController().signal
+  const releaseA = await bulkhead.acquire('getOrder', signal)
+  const waiterB = bulkhead.acquire('getOrder', signal)
+  releaseA()
+  // C arrives between A's release and B resuming: the slot is B's, so C must wait its turn.
+  let cGranted = false
+  const waiterC = bulkhead.acquire('getOrder', signal).then((release) => { cGranted = true; return release })
+  const releaseB = await waiterB
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(cGranted, false, 'C is still waiting while B holds the only slot')
+  t.equal(bulkhead.active, 1)
+  releaseB()
+  const releaseC = await waiterC
+  t.equal(bulkhead.active, 1)
+  releaseC()
+  t.equal(bulkhead.active, 0)
+})

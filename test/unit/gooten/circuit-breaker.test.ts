@@ -138,3 +138,12 @@ t.test('works without onStateChange and with the real clock', async (t) => {
   circuit.succeeded()
   t.equal(circuit.state, 'closed')
 })
+
+t.test('a late failure while open does not extend the pause', async (t) => {
+  const { circuit, clock, states } = setup(1, 1000)
+  circuit.failed()
+  clock.now += 600
+  circuit.failed()
+  t.equal(circuit.retryAfterMs, 400)
+  t.same(states, ['open'])
+})

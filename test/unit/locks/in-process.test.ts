@@ -130,6 +130,28 @@ t.test('the key is forgotten once its last task is done', async (t) => {
     locks.run('k', never(), async () => {}),
     locks.run('k', never(), async () => {})
   ])
+  // Cleanup runs once the chain settles, a turn of the loop later.
+  await new Promise((resolve) => setImmediate(resolve))
   // Had the key been kept, this aborted caller would have had to wait on it and been refused.
   t.equal(await locks.run('k', AbortSignal.abort(), async () => 'ran at once'), 'ran at once')
+})
+
+t.test('a waiter that gives up does not let the next caller in while the holder still runs', async (t) => {
+  const locks = new InProcessLocks()
+  const log: string[] = []
+  const heldByA = gate()
+  const a = locks.run('k', never(), async () => {
+    log.push('A start')
+    await heldByA.promise
+    log.push('A end')
+  })
+  const giveUp = new AbortController()
+  const b = locks.run('k', giveUp.signal, async () => { log.push('B ran') })
+  giveUp.abort()
+  await b.catch(() => log.push('B gave up'))
+  const c = locks.run('k', never(), async () => { log.push('C start') })
+  await new Promise((resolve) => setImmediate(resolve))
+  heldByA.open()
+  await Promise.all([a, c])
+  t.same(log, ['A start', 'B gave up', 'A end', 'C start'])
 })
