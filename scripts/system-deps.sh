@@ -3,6 +3,7 @@
 set -euo pipefail
 needed=()
 command -v curl >/dev/null || needed+=(curl)
+command -v redis-server >/dev/null || needed+=(redis-server)
 if [ ${#needed[@]} -eq 0 ]; then
   echo "system packages present"
   exit 0
