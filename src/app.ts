@@ -14,6 +14,7 @@ import requestLog from './plugins/request-log.js'
 import overload from './plugins/overload.js'
 import openapi from './plugins/swagger.js'
 import healthRoutes from './routes/health.js'
+import { createStores } from './stores/index.js'
 import ordersRoutes from './routes/orders.js'
 import { REQUEST_ID_PATTERN, SHARED_SCHEMAS } from './routes/schemas.js'
 
@@ -69,12 +70,14 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(readiness)
   await app.register(overload, { maxEventLoopDelayMs: config.overloadMaxEventLoopDelayMs })
   await app.register(metrics, { processMetrics: options.processMetrics ?? false })
+  const stores = await createStores(config, app.log)
+  app.addHook('onClose', stores.close)
   await app.register(gooten, {
     config,
-    ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
-    ...(options.locks === undefined ? {} : { locks: options.locks })
+    locks: options.locks ?? stores.locks,
+    ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher })
   })
   await app.register(healthRoutes)
-  await app.register(ordersRoutes, { config })
+  await app.register(ordersRoutes, { config, idempotency: stores.idempotency, redis: stores.redis })
   return app
 }

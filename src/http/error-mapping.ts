@@ -1,5 +1,6 @@
 import { CancellationError, OutcomeUnknownError } from '../cancellation/errors.js'
 import { GootenError, type GootenFailure } from '../gooten/errors.js'
+import { StoreUnavailableError } from '../stores/types.js'
 import { ProblemError, type ProblemCode } from './problems.js'
 
 export interface MappedProblem {
@@ -84,6 +85,7 @@ export function toProblem (error: unknown): MappedProblem {
   if (error instanceof CancellationError) return fromCancellation(error)
   if (error instanceof OutcomeUnknownError) return fromOutcomeUnknown(error)
   if (error instanceof GootenError) return fromUpstream(error)
+  if (error instanceof StoreUnavailableError) return { code: 'STORE_UNAVAILABLE', detail: 'The shared store is unavailable; nothing was cancelled. Retry shortly.', retryAfterSeconds: 1 }
   const fastifyError = error as FastifyLikeError
   if (fastifyError.validation !== undefined) {
     return {

@@ -7,7 +7,6 @@ import { Bulkhead } from '../gooten/bulkhead.js'
 import { CircuitBreaker } from '../gooten/circuit-breaker.js'
 import { GootenClient } from '../gooten/client.js'
 import { RetryBudget } from '../gooten/retry-budget.js'
-import { InProcessLocks } from '../locks/in-process.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,7 +19,7 @@ export interface GootenPluginOptions {
   config: Config
   /** Replaces the connection pool to Gooten (tests); closed by its owner, not by us. */
   dispatcher?: Dispatcher
-  locks?: OrderLocks
+  locks: OrderLocks
 }
 
 const CONNECT_TIMEOUT_MS = 2000
@@ -60,7 +59,7 @@ export default fp<GootenPluginOptions>(async function gooten (app, { config, dis
   app.decorate('circuit', circuit)
   app.decorate('cancellation', new CancellationService({
     gooten: client,
-    locks: locks ?? new InProcessLocks(),
+    locks,
     verificationTimeoutMs: Math.min(VERIFICATION_TIMEOUT_MS, upstream.timeoutMs)
   }))
 }, { name: 'gooten', dependencies: ['metrics'] })

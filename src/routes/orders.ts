@@ -1,16 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
+import type { Redis } from 'ioredis'
 import type { CallContext } from '../gooten/client.js'
 import type { Config } from '../config.js'
 import { ProblemError } from '../http/problems.js'
 import { toProblem } from '../http/error-mapping.js'
 import { callerAuthentication, requireWriteAccess } from '../plugins/caller-auth.js'
+import { idempotencyHooks } from '../plugins/idempotency.js'
+import type { IdempotencyStore } from '../stores/types.js'
 import { jsonResponse, PROBLEM_RESPONSES } from './problem-responses.js'
 import { CancelBody, CancelHeaders, CancelQuery, CancelResponse, CommonHeaders, OrderItemsResponse, OrderParams } from './schemas.js'
 
 export interface OrdersRoutesOptions {
   config: Config
+  idempotency: IdempotencyStore
+  /** Shared rate-limit counters across replicas, when REDIS_URL is set. */
+  redis: Redis | undefined
 }
 
 /** One deadline for all upstream work of this request. */
@@ -20,8 +26,12 @@ function callContext (request: FastifyRequest, timeoutMs: number): CallContext {
 
 const BODY_LIMIT_BYTES = 16 * 1024
 
-const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app, { config }) => {
+const CANCEL_ROUTE = '/orders/:orderId/items/cancel'
+
+const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app, { config, idempotency, redis }) => {
   app.decorateRequest('callerReadOnly', false)
+  app.decorateRequest('idempotencyClaim', undefined)
+  const idempotent = idempotencyHooks(idempotency, CANCEL_ROUTE)
   // Documented the same in every deployment, so the OpenAPI document does not depend on configuration.
   const security = [{ callerKey: [] }]
   if (config.callerKeys !== undefined) app.addHook('onRequest', callerAuthentication(config.callerKeys))
@@ -30,6 +40,8 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app,
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
     enableDraftSpec: true,
+    // With Redis the counters are shared by every replica; if Redis is away, requests are not limited rather than refused.
+    ...(redis === undefined ? {} : { redis, nameSpace: 'gop:rate:', skipOnError: true }),
     // Per caller when keys are on (auth runs first), else per client address.
     keyGenerator: (request) => config.callerKeys === undefined ? `ip:${request.ip}` : `caller:${request.caller}`,
     errorResponseBuilder: (_request, context) => new ProblemError('RATE_LIMITED', `Over ${context.max} requests per minute; retry in ${context.after}.`)
@@ -53,11 +65,15 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app,
     return await app.cancellation.view(request.params.orderId, callContext(request, config.upstream.timeoutMs))
   })
 
-  app.post('/orders/:orderId/items/cancel', {
+  app.post(CANCEL_ROUTE, {
     bodyLimit: BODY_LIMIT_BYTES,
-    preHandler: async (request, reply) => {
-      if (request.query.dryRun !== 'true') await requireWriteAccess(request, reply)
-    },
+    preHandler: [
+      async (request, reply) => {
+        if (request.query.dryRun !== 'true') await requireWriteAccess(request, reply)
+      },
+      idempotent.preHandler
+    ],
+    onSend: idempotent.onSend,
     schema: {
       tags: ['orders'],
       operationId: 'cancelOrderItems',

@@ -1,0 +1,39 @@
+import { once } from 'node:events'
+import type { Redis } from 'ioredis'
+import type { OrderLocks } from '../cancellation/ports.js'
+import type { Config } from '../config.js'
+import { InProcessLocks } from '../locks/in-process.js'
+import { MemoryIdempotencyStore } from './memory-idempotency.js'
+import { connectRedis, type StoreLogger } from './redis-client.js'
+import { RedisIdempotencyStore } from './redis-idempotency.js'
+import { RedisLocks } from './redis-locks.js'
+import type { IdempotencyStore } from './types.js'
+
+export interface Stores {
+  idempotency: IdempotencyStore
+  locks: OrderLocks
+  /** Set when REDIS_URL is: the rate limiter shares it. */
+  redis: Redis | undefined
+  close: () => Promise<void>
+}
+
+const VERIFICATION_AND_MARGIN_MS = 10_000
+const FIRST_CONNECT_WAIT_MS = 2000
+
+/** In-process stores by default; with REDIS_URL, Redis-backed ones that every replica shares. */
+export async function createStores (config: Config, log: StoreLogger): Promise<Stores> {
+  // A claim or lock must outlive the request that holds it: its deadline plus the verification lookup.
+  const holdMs = config.upstream.timeoutMs + VERIFICATION_AND_MARGIN_MS
+  if (config.redisUrl === undefined) {
+    return { idempotency: new MemoryIdempotencyStore(holdMs), locks: new InProcessLocks(), redis: undefined, close: async () => {} }
+  }
+  const redis = connectRedis(config.redisUrl, log)
+  // Start serving even if Redis is down: reads work without it and cancels answer 503 until it returns.
+  await Promise.race([once(redis, 'ready'), new Promise((resolve) => setTimeout(resolve, FIRST_CONNECT_WAIT_MS).unref())])
+  return {
+    idempotency: new RedisIdempotencyStore(redis, holdMs),
+    locks: new RedisLocks(redis, holdMs),
+    redis,
+    close: async () => { redis.disconnect() }
+  }
+}
