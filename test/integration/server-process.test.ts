@@ -1,42 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { startSimulator } from '../../src/simulator/server.js'
 import { SEED } from '../../src/simulator/seed.js'
+import { listeningUrl, runServer } from '../helpers/process.js'
 import { TEST_BILLING_KEY, TEST_RECIPE_ID } from '../helpers/stack.js'
-
-const serverEntry = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
-
-interface Started {
-  child: ChildProcess
-  stdout: string[]
-  stderr: string[]
-}
-
-/** Runs src/server.ts in its own process, with the loaders (and coverage) of this test process. */
-function runServer (env: Record<string, string>): Started {
-  const child = spawn(process.execPath, [...process.execArgv, serverEntry], {
-    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: process.env.NODE_OPTIONS ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const stdout: string[] = []
-  const stderr: string[] = []
-  child.stdout?.on('data', (chunk: Buffer) => stdout.push(...chunk.toString().split('\n').filter(Boolean)))
-  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()))
-  return { child, stdout, stderr }
-}
-
-async function listeningUrl (started: Started): Promise<string> {
-  for (let i = 0; i < 2400; i++) {
-    for (const line of started.stdout) {
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:[0-9]+)/.exec(line)
-      if (match !== null) return match[1] as string
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  throw new Error(`server did not start: ${started.stderr.join('')}`)
-}
 
 t.test('a missing variable stops the process with exit 1 and one line naming it', async (t) => {
   const started = runServer({ GOOTEN_PARTNER_BILLING_KEY: 'secret-billing-value' })

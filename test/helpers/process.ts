@@ -1,0 +1,35 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const serverEntry = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
+
+export interface ServerProcess {
+  child: ChildProcess
+  stdout: string[]
+  stderr: string[]
+}
+
+/** Runs src/server.ts in its own process, with the loaders (and coverage) of this test process. */
+export function runServer (env: Record<string, string>): ServerProcess {
+  const child = spawn(process.execPath, [...process.execArgv, serverEntry], {
+    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: process.env.NODE_OPTIONS ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const stdout: string[] = []
+  const stderr: string[] = []
+  child.stdout?.on('data', (chunk: Buffer) => stdout.push(...chunk.toString().split('\n').filter(Boolean)))
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()))
+  return { child, stdout, stderr }
+}
+
+/** The URL the server logged once listening (ts-node compiles on first start, which is slow). */
+export async function listeningUrl (server: ServerProcess): Promise<string> {
+  for (let i = 0; i < 2400; i++) {
+    for (const line of server.stdout) {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:[0-9]+)/.exec(line)
+      if (match !== null) return match[1] as string
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`server did not start: ${server.stderr.join('')}`)
+}

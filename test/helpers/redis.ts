@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer, connect } from 'node:net'
+
+/** A free loopback port, found by binding port 0 and letting it go. */
+async function freePort (): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+async function answersPing (port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.setTimeout(500)
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('data', (data) => { socket.destroy(); resolve(data.toString().startsWith('+PONG')) })
+    socket.once('error', () => resolve(false))
+    socket.once('timeout', () => { socket.destroy(); resolve(false) })
+  })
+}
+
+/** A throwaway redis-server (Debian's package) on its own port, without persistence. */
+export class RedisServer {
+  #process: ChildProcess | undefined
+
+  private constructor (readonly port: number) {}
+
+  static async start (t: { teardown: (fn: () => unknown) => void }): Promise<RedisServer> {
+    const server = new RedisServer(await freePort())
+    await server.start()
+    t.teardown(async () => { await server.stop() })
+    return server
+  }
+
+  get url (): string {
+    return `redis://127.0.0.1:${this.port}`
+  }
+
+  async start (): Promise<void> {
+    this.#process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    this.#process.once('error', (error) => { throw new Error(`redis-server could not start (apt-get install redis-server): ${error.message}`) })
+    for (let attempt = 0; attempt < 200; attempt++) {
+      if (await answersPing(this.port)) return
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    throw new Error('redis-server did not answer PING')
+  }
+
+  /** Kills the server at once, as a crash would. */
+  async stop (): Promise<void> {
+    const child = this.#process
+    if (child === undefined || child.exitCode !== null) return
+    child.kill('SIGKILL')
+    await once(child, 'exit')
+    this.#process = undefined
+  }
+}

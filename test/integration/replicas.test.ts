@@ -1,0 +1,99 @@
+import t from 'tap'
+import { SEED } from '../../src/simulator/seed.js'
+import { startSimulator } from '../../src/simulator/server.js'
+import { listeningUrl, runServer } from '../helpers/process.js'
+import { RedisServer } from '../helpers/redis.js'
+import { TEST_BILLING_KEY, TEST_RECIPE_ID } from '../helpers/stack.js'
+
+const { demo, mixed } = SEED
+
+interface Answer { status: number, body: Record<string, unknown>, replayed: string | null }
+
+// One caller per scenario, so each has its own rate-limit budget.
+const CALLERS = ['idem', 'bulk', 'outage', 'limited'].map((name) => ({ name, key: `${name}-key-0123456789abcdef` }))
+const API_KEYS = CALLERS.map(({ name, key }) => `${name}:${key}`).join(',')
+const as = (name: string): Record<string, string> => ({ authorization: `Bearer ${name}-key-0123456789abcdef` })
+const LIMIT = 60
+
+async function post (url: string, path: string, body: unknown, headers: Record<string, string>): Promise<Answer> {
+  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+  return { status: response.status, body: await response.json() as Record<string, unknown>, replayed: response.headers.get('idempotency-replayed') }
+}
+
+// Two service processes behind no gateway, sharing one Redis and one Gooten simulator.
+t.test('two replicas sharing Redis', async (t) => {
+  const redis = await RedisServer.start(t)
+  const sim = await startSimulator({ recipeId: TEST_RECIPE_ID, partnerBillingKey: TEST_BILLING_KEY })
+  t.teardown(async () => await sim.close())
+  const env = {
+    GOOTEN_RECIPE_ID: TEST_RECIPE_ID,
+    GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY,
+    GOOTEN_BASE_URL: sim.url,
+    REDIS_URL: redis.url,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    API_KEYS,
+    RATE_LIMIT_PER_MINUTE: String(LIMIT),
+    LOG_LEVEL: 'info',
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0'
+  }
+  const replicas = [runServer(env), runServer(env)]
+  t.teardown(() => { for (const replica of replicas) replica.child.kill('SIGKILL') })
+  const urls = await Promise.all(replicas.map(async (replica) => await listeningUrl(replica)))
+  const [a, b] = urls as [string, string]
+
+  t.test('the same Idempotency-Key at both at once: one upstream cancel', async (t) => {
+    sim.reset()
+    sim.enqueueFault({ kind: 'delay', op: 'cancelItems', ms: 300 })
+    const headers = { ...as('idem'), 'idempotency-key': 'both-replicas' }
+    const answers = await Promise.all([a, b].map(async (url) => await post(url, `/orders/${demo.safeId}/items/cancel`, { itemIds: [demo.items.new] }, headers)))
+    t.equal(sim.callCount('cancelItems'), 1)
+    const statuses = answers.map((answer) => answer.status).sort()
+    t.ok(statuses[0] === 200 && (statuses[1] === 409 || statuses[1] === 200), `one 200 and one 409 or replay (got ${statuses.join(', ')})`)
+    const late = await post(b, `/orders/${demo.safeId}/items/cancel`, { itemIds: [demo.items.new] }, headers)
+    t.equal(late.replayed, 'true', 'the other replica replays the stored answer')
+    t.equal(late.status, 200)
+  })
+
+  t.test('50 concurrent cancels of one item over both replicas: one upstream cancel', async (t) => {
+    sim.reset()
+    const answers = await Promise.all(Array.from({ length: 50 }, async (_, i) =>
+      await post(i % 2 === 0 ? a : b, `/orders/${demo.safeId}/items/cancel`, { itemIds: [demo.items.hold] }, as('bulk'))))
+    t.ok(answers.every((answer) => answer.status === 200), answers.map((answer) => answer.status).join(','))
+    t.equal(sim.callCount('cancelItems'), 1)
+  })
+
+  t.test('the rate limit holds across both replicas', async (t) => {
+    const statuses: number[] = []
+    for (let i = 0; i < LIMIT + 10; i++) {
+      const response = await fetch(`${i % 2 === 0 ? a : b}/orders/${mixed.safeId}/items`, { headers: as('limited') })
+      await response.arrayBuffer()
+      statuses.push(response.status)
+    }
+    t.equal(statuses.filter((status) => status === 200).length, LIMIT, `${LIMIT} answered over both replicas together`)
+    t.same(statuses.slice(LIMIT), Array.from({ length: 10 }, () => 429))
+  })
+
+  t.test('Redis down: cancels answer 503 STORE_UNAVAILABLE, reads still work, and it recovers', async (t) => {
+    sim.reset()
+    await redis.stop()
+    const refused = await post(a, `/orders/${demo.safeId}/items/cancel`, { itemIds: [demo.items.new] }, as('outage'))
+    t.equal(refused.status, 503)
+    t.equal(refused.body.code, 'STORE_UNAVAILABLE')
+    const withKey = await post(b, `/orders/${demo.safeId}/items/cancel`, { itemIds: [demo.items.new] }, { ...as('outage'), 'idempotency-key': 'while-down' })
+    t.equal(withKey.body.code, 'STORE_UNAVAILABLE')
+    t.equal(sim.callCount('cancelItems'), 0, 'nothing was cancelled without the store')
+    t.equal((await fetch(`${a}/orders/${mixed.safeId}/items`, { headers: as('outage') })).status, 200, 'reads keep working')
+    t.equal(replicas.every((replica) => replica.child.exitCode === null), true, 'no replica crashed')
+
+    await redis.start()
+    let recovered: Answer | undefined
+    for (let i = 0; i < 50; i++) {
+      recovered = await post(a, `/orders/${demo.safeId}/items/cancel`, { itemIds: [demo.items.new] }, as('outage'))
+      if (recovered.status !== 503) break
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    t.equal(recovered?.status, 200, 'cancels work again once Redis is back')
+    t.equal(sim.callCount('cancelItems'), 1)
+  })
+})
