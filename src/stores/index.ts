@@ -27,13 +27,13 @@ export async function createStores (config: Config, log: StoreLogger): Promise<S
   if (config.redisUrl === undefined) {
     return { idempotency: new MemoryIdempotencyStore(holdMs), locks: new InProcessLocks(), redis: undefined, close: async () => {} }
   }
-  const redis = connectRedis(config.redisUrl, log)
+  const { redis, disconnect } = connectRedis(config.redisUrl, log)
   // Start serving even if Redis is down: reads work without it and cancels answer 503 until it returns.
   await Promise.race([once(redis, 'ready'), new Promise((resolve) => setTimeout(resolve, FIRST_CONNECT_WAIT_MS).unref())])
   return {
     idempotency: new RedisIdempotencyStore(redis, holdMs),
     locks: new RedisLocks(redis, holdMs),
     redis,
-    close: async () => { redis.disconnect() }
+    close: async () => { disconnect() }
   }
 }

@@ -5,11 +5,16 @@ export interface StoreLogger {
   info: (object: object, message: string) => void
 }
 
+export interface RedisConnection {
+  redis: Redis
+  disconnect: () => void
+}
+
 /**
  * A Redis connection that fails fast while Redis is away (no offline queue, short timeouts)
  * and reconnects on its own: a cancel then answers 503 at once instead of hanging.
  */
-export function connectRedis (url: string, log: StoreLogger): Redis {
+export function connectRedis (url: string, log: StoreLogger): RedisConnection {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -18,14 +23,23 @@ export function connectRedis (url: string, log: StoreLogger): Redis {
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000)
   })
   let healthy = true
-  redis.on('error', (error: Error & { code?: string }) => {
-    // Once per outage, not once per reconnect attempt; the URL may hold a password, so only the code.
-    if (healthy) log.warn({ store: 'redis', code: error.code ?? 'UNKNOWN' }, 'Redis is unavailable; cancels answer 503 until it returns')
+  let closing = false
+  // Once per outage, not once per reconnect attempt; the URL may hold a password, so it is never logged.
+  const lost = (): void => {
+    if (healthy && !closing) log.warn({ store: 'redis' }, 'Redis is unavailable; cancels answer 503 until it returns')
     healthy = false
-  })
+  }
+  redis.on('error', lost)
+  redis.on('close', lost)
   redis.on('ready', () => {
     if (!healthy) log.info({ store: 'redis' }, 'Redis is available again')
     healthy = true
   })
-  return redis
+  return {
+    redis,
+    disconnect: () => {
+      closing = true
+      redis.disconnect()
+    }
+  }
 }

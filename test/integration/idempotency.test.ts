@@ -112,3 +112,29 @@ for (const store of ['memory', 'redis'] as const) {
     })
   })
 }
+
+t.test('redis store trouble in the middle of a request', async (t) => {
+  t.test('Redis gone before the cancel: 503 STORE_UNAVAILABLE, nothing forwarded', async (t) => {
+    const redis = await RedisServer.start(t)
+    const { url, sim } = await startStack(t, { env: { API_KEYS: KEYS, REDIS_URL: redis.url } })
+    await redis.stop()
+    const answer = await call(url, cancelPath(demo.safeId), { body: { itemIds: [demo.items.new] }, headers: { ...asSupport, 'idempotency-key': 'k' } })
+    t.equal(answer.status, 503)
+    t.equal(answer.body.code, 'STORE_UNAVAILABLE')
+    t.equal(answer.headers.get('retry-after'), '1')
+    t.equal(sim.callCount('getOrder'), 0)
+  })
+
+  t.test('Redis gone after Gooten cancelled: the answer still goes out, with a warning', async (t) => {
+    const redis = await RedisServer.start(t)
+    const { url, sim, logs } = await startStack(t, { env: { API_KEYS: KEYS, REDIS_URL: redis.url } })
+    sim.enqueueFault({ kind: 'delay', op: 'cancelItems', ms: 300 })
+    const pending = call(url, cancelPath(demo.safeId), { body: { itemIds: [demo.items.new] }, headers: { ...asSupport, 'idempotency-key': 'k' } })
+    while (sim.callCount('cancelItems') === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    await redis.stop()
+    const answer = await pending
+    t.equal(answer.status, 200)
+    t.equal(answer.body.outcome, 'cancelled')
+    t.equal(logs.find('could not record the answer for its Idempotency-Key').length, 1)
+  })
+})
