@@ -44,6 +44,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     // Our own access line replaces Fastify's two per request.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     requestIdHeader: false,
+    trustProxy: config.trustProxy,
     genReqId: (request) => {
       const incoming = request.headers['x-request-id']
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID()

@@ -21,6 +21,7 @@ const EnvSchema = Type.Object({
   API_KEYS: Type.Optional(Type.String()),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 600, minimum: 1, maximum: 1000000 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  TRUST_PROXY: Type.Optional(Type.String({ pattern: '^(true|false|[0-9a-fA-F.:/]+(, *[0-9a-fA-F.:/]+)*)$' })),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 120000 }),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ default: 1000, minimum: 0, maximum: 60000 })
 })
@@ -54,6 +55,8 @@ export interface Config {
   rateLimitPerMinute: number
   redisUrl: string | undefined
   shutdownTimeoutMs: number
+  /** Fastify's trustProxy: whose X-Forwarded-For to believe for the client address (rate limits, logs). */
+  trustProxy: boolean | string[]
   /** Event-loop delay beyond which requests are shed with 503; 0: never. */
   overloadMaxEventLoopDelayMs: number
 }
@@ -114,6 +117,13 @@ function parseCallerKeys (raw: string | undefined): CallerKey[] | undefined {
   return keys
 }
 
+/** `true`, `false`, or a comma-separated list of trusted gateway addresses or CIDRs. */
+function parseTrustProxy (raw: string | undefined): boolean | string[] {
+  if (raw === undefined || raw === 'false') return false
+  if (raw === 'true') return true
+  return raw.split(',').map((entry) => entry.trim())
+}
+
 /** Validates the environment once; throws ConfigError naming the first bad variable. */
 export function loadConfig (environment: Record<string, string | undefined>): Config {
   let env: Env
@@ -144,6 +154,7 @@ export function loadConfig (environment: Record<string, string | undefined>): Co
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     redisUrl: env.REDIS_URL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     overloadMaxEventLoopDelayMs: env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS
   }
 }

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { SEED } from '../../src/simulator/seed.js'
-import { call, cancelPath, startStack } from '../helpers/stack.js'
+import { call, cancelPath, startStack, testConfig } from '../helpers/stack.js'
 
 const { demo } = SEED
 const WRITER_KEY = 'writer-key-0123456789abcdef'
@@ -84,4 +84,19 @@ t.test('without keys the rate limit is per client address', async (t) => {
   const { url } = await startStack(t, { env: { RATE_LIMIT_PER_MINUTE: '1' } })
   t.equal((await call(url, `/orders/${demo.safeId}/items`)).status, 200)
   t.equal((await call(url, `/orders/${demo.safeId}/items`)).status, 429)
+})
+
+t.test('behind a trusted gateway, the per-address limit uses X-Forwarded-For', async (t) => {
+  const { url } = await startStack(t, { env: { RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: '127.0.0.1' } })
+  const from = (address: string) => ({ headers: { 'x-forwarded-for': address } })
+  t.equal((await call(url, `/orders/${demo.safeId}/items`, from('203.0.113.7'))).status, 200)
+  t.equal((await call(url, `/orders/${demo.safeId}/items`, from('203.0.113.7'))).status, 429)
+  t.equal((await call(url, `/orders/${demo.safeId}/items`, from('198.51.100.4'))).status, 200, 'another client has its own budget')
+})
+
+t.test('TRUST_PROXY=true and false parse as booleans', async (t) => {
+  t.equal(testConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
+  t.equal(testConfig({ TRUST_PROXY: 'false' }).trustProxy, false)
+  t.same(testConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, ['10.0.0.0/8', '127.0.0.1'])
+  t.throws(() => testConfig({ TRUST_PROXY: 'everyone' }), /TRUST_PROXY/)
 })
