@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { UpstreamObserver } from '../gooten/client.js'
 import type { CircuitState } from '../gooten/circuit-breaker.js'
+import { problemResponse } from '../routes/problem-responses.js'
 
 export interface ServiceMetrics extends UpstreamObserver {
   inFlight: (count: number) => void
@@ -55,9 +56,18 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
       tags: ['operations'],
       operationId: 'getMetrics',
       summary: 'Prometheus metrics',
-      description: 'Request counts and latencies by route and status; Gooten calls by operation and outcome; retries; circuit state; calls in flight.',
+      description: 'Request counts and latencies by route and status; Gooten calls by operation and outcome; retries; circuit state; calls in flight. Needs no caller key: keep it on the internal network.',
+      security: [],
       produces: ['text/plain'],
-      response: { 200: { description: 'Prometheus text exposition format', type: 'string' } }
+      response: {
+        200: {
+          description: 'Prometheus text exposition format',
+          type: 'string',
+          examples: ['# HELP gooten_upstream_in_flight Gooten calls in flight\n# TYPE gooten_upstream_in_flight gauge\ngooten_upstream_in_flight 0\n']
+        },
+        // Draining turns every route but /health/* away; load shedding every route but liveness.
+        503: problemResponse(['NOT_READY', 'SERVICE_OVERLOADED'])
+      }
     }
   }, async (_request, reply) => {
     reply.type(registry.contentType)

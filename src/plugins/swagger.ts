@@ -1,6 +1,63 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { REQUEST_ID_PATTERN } from '../routes/schemas.js'
+
+const seconds = (description: string, example: number) => ({ description, schema: { type: 'integer' as const, minimum: 0 }, example })
+
+/** Response headers, documented once under components and referred to by the answers that carry them. */
+const RESPONSE_HEADERS = {
+  'X-Request-Id': {
+    description: 'The request id: the caller\'s X-Request-Id when it is safe to echo, else a generated UUID. On every answer, and in every problem as requestId.',
+    required: true,
+    schema: { type: 'string' as const, pattern: REQUEST_ID_PATTERN },
+    example: 'b1f0c3a2-9d7e-4c1a-8f55-2f0d6f1e9a10'
+  },
+  'Retry-After': seconds('Seconds to wait before trying again.', 1),
+  'WWW-Authenticate': {
+    description: 'The scheme to authenticate with.',
+    required: true,
+    schema: { type: 'string' as const },
+    example: 'Bearer realm="gooten-order-proxy"'
+  },
+  'RateLimit-Limit': seconds('Requests allowed per minute for this caller (IETF RateLimit header fields draft).', 600),
+  'RateLimit-Remaining': seconds('Requests left in the current minute.', 599),
+  'RateLimit-Reset': seconds('Seconds until the current window ends.', 42),
+  'Idempotency-Replayed': {
+    description: 'Present when this answer is the stored first answer for the request\'s Idempotency-Key.',
+    schema: { type: 'string' as const, enum: ['true'] },
+    example: 'true'
+  }
+}
+type HeaderName = keyof typeof RESPONSE_HEADERS
+
+interface Operation {
+  tags?: string[]
+  parameters?: Array<{ in: string, name: string }>
+  responses: Record<string, { headers?: Record<string, unknown> }>
+}
+
+/**
+ * Says which answers carry which header: X-Request-Id every one (request-log), WWW-Authenticate a
+ * 401, Retry-After the 409, 429 and 503 problems that can wait it out, RateLimit-* the rate-limited
+ * /orders routes, Idempotency-Replayed the answers an Idempotency-Key may replay (5xx are never kept).
+ */
+function attachResponseHeaders (document: { paths: Record<string, Record<string, Operation>> }): void {
+  for (const pathItem of Object.values(document.paths)) {
+    for (const operation of Object.values(pathItem)) {
+      const rateLimited = operation.tags?.includes('orders') === true
+      const idempotent = operation.parameters?.some((parameter) => parameter.in === 'header' && parameter.name === 'idempotency-key') === true
+      for (const [status, response] of Object.entries(operation.responses)) {
+        const names: HeaderName[] = ['X-Request-Id']
+        if (status === '401') names.push('WWW-Authenticate')
+        if (['409', '429', '503'].includes(status)) names.push('Retry-After')
+        if (rateLimited) names.push('RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset')
+        if (idempotent && Number(status) < 500) names.push('Idempotency-Replayed')
+        response.headers = Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]))
+      }
+    }
+  }
+}
 
 /** The OpenAPI 3.1 document built from the route schemas, and Swagger UI at /docs. */
 export default fp(async function openapi (app) {
@@ -10,8 +67,12 @@ export default fp(async function openapi (app) {
       info: {
         title: 'gooten-order-proxy',
         version: '1.0.0',
-        description: 'Cancels items of Gooten print-on-demand orders while they are pre-production. Gooten\'s credentials stay in this service.'
+        description: 'Cancels items of Gooten print-on-demand orders while they are pre-production. Gooten\'s credentials stay in this service.',
+        // package.json says UNLICENSED: proprietary, for internal use; LicenseRef- is SPDX's form for such a licence.
+        license: { name: 'Proprietary: internal use only', identifier: 'LicenseRef-Proprietary' }
       },
+      // The origin this document is served from: the same document serves every deployment.
+      servers: [{ url: '/', description: 'This service' }],
       tags: [
         { name: 'orders', description: 'Look up and cancel order items' },
         { name: 'operations', description: 'Health and metrics for operators' }
@@ -19,8 +80,14 @@ export default fp(async function openapi (app) {
       components: {
         securitySchemes: {
           callerKey: { type: 'http', scheme: 'bearer', description: 'A caller key from API_KEYS. Required on /orders routes when the deployment configures caller keys.' }
-        }
+        },
+        headers: RESPONSE_HEADERS
       }
+    },
+    transformObject: (documentObject) => {
+      const document = (documentObject as { openapiObject: Parameters<typeof attachResponseHeaders>[0] }).openapiObject
+      attachResponseHeaders(document)
+      return document
     },
     // Name components after the shared schemas' $id instead of def-0, def-1… (every shared schema has one).
     refResolver: { buildLocalReference: (json) => json.$id as string }

@@ -11,6 +11,8 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['operations'],
       operationId: 'getLiveness',
       summary: 'Liveness: 200 while the process runs',
+      description: 'Answers 200 as long as the process runs, even while it sheds load or drains; needs no caller key.',
+      security: [],
       response: { 200: { ...HealthStatus, description: 'The process is alive', examples: [{ status: 'ok' }] } }
     }
   }, async () => ({ status: 'ok' }))
@@ -20,10 +22,11 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['operations'],
       operationId: 'getReadiness',
       summary: 'Readiness: 200 when the service can serve',
-      description: '503 while starting, while draining for shutdown, or while the Gooten circuit breaker is open.',
+      description: '503 while starting, while draining for shutdown, while the Gooten circuit breaker is open, or while the service sheds load; needs no caller key.',
+      security: [],
       response: {
         200: { ...HealthStatus, description: 'Ready to serve', examples: [{ status: 'ready' }] },
-        503: problemResponse('`NOT_READY`: starting, draining or circuit open')
+        503: problemResponse(['NOT_READY', 'SERVICE_OVERLOADED'])
       }
     }
   }, async (request, reply) => {

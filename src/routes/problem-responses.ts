@@ -1,16 +1,79 @@
 import { Type, type TSchema } from '@sinclair/typebox'
-import { PROBLEMS, type ProblemCode } from '../http/problems.js'
+import { PROBLEMS, problemType, type ProblemCode } from '../http/problems.js'
+
+/** OpenAPI's named examples of one media type: Swagger UI offers them in a list. */
+export type NamedExamples = Record<string, { summary: string, value: unknown }>
 
 /** A JSON answer referring to a shared schema, so OpenAPI lists it once under components. */
-export const jsonResponse = (description: string, schema: TSchema & { $id?: string }) => ({
+export const jsonResponse = (description: string, schema: TSchema & { $id?: string }, examples: NamedExamples) => ({
   description,
-  content: { 'application/json': { schema: Type.Ref(schema) } }
+  content: { 'application/json': { schema: Type.Ref(schema), examples } }
 })
 
-/** Problems are served as application/problem+json (RFC 9457). */
-export const problemResponse = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: Type.Ref('Problem') } }
+const EXAMPLE_REQUEST_ID = 'b1f0c3a2-9d7e-4c1a-8f55-2f0d6f1e9a10'
+const NOT_ATTEMPTED = 'Not forwarded: another requested item failed a pre-check.'
+
+/** One example per problem code, in the words the service uses. */
+const PROBLEM_EXAMPLES: Record<ProblemCode, { detail: string, extras?: Record<string, unknown> }> = {
+  VALIDATION_FAILED: {
+    detail: 'The request does not match the schema; see errors.',
+    extras: { errors: [{ path: '/body/itemIds', message: 'must NOT have fewer than 1 items' }] }
+  },
+  UNAUTHORIZED: { detail: 'Send Authorization: Bearer <key>.' },
+  FORBIDDEN: { detail: 'This caller key is read-only; it may list items and dry-run cancels only.' },
+  NOT_FOUND: { detail: 'No route matches this method and path.' },
+  ORDER_NOT_FOUND: { detail: 'Gooten has no order with this id.' },
+  ITEMS_NOT_CANCELLABLE: {
+    detail: '1 of the requested items are no longer cancellable.',
+    extras: {
+      items: [
+        { itemId: 6924460, result: 'not_attempted', previousStatus: 'New', reason: NOT_ATTEMPTED },
+        { itemId: 6924462, result: 'failed', previousStatus: 'Shipped', reason: 'Status Shipped is past pre-production; Gooten no longer cancels this item.' }
+      ]
+    }
+  },
+  IDEMPOTENCY_KEY_IN_USE: { detail: 'A request with this Idempotency-Key is still being processed; retry shortly.' },
+  PAYLOAD_TOO_LARGE: { detail: 'The request body is over 16 KiB.' },
+  UNSUPPORTED_MEDIA_TYPE: { detail: 'Send the body as application/json.' },
+  ITEMS_NOT_IN_ORDER: {
+    detail: '1 of the requested items are not in this order.',
+    extras: {
+      items: [
+        { itemId: 6924457, result: 'not_attempted', previousStatus: 'New', reason: NOT_ATTEMPTED },
+        { itemId: 999, result: 'failed', previousStatus: null, reason: 'The order has no item with this id.' }
+      ]
+    }
+  },
+  IDEMPOTENCY_KEY_REUSED: { detail: 'This Idempotency-Key was already used with a different order, items or dry run.' },
+  CANCEL_REJECTED: {
+    detail: 'Gooten refused to cancel every item that was forwarded.',
+    extras: { items: [{ itemId: 6924457, result: 'failed', previousStatus: 'New', reason: 'Gooten refused: the item is no longer in a pre-production status.' }] }
+  },
+  RATE_LIMITED: { detail: 'Over 600 requests per minute; retry in 1 minute.' },
+  INTERNAL_ERROR: { detail: 'Something went wrong on our side.' },
+  UPSTREAM_BAD_RESPONSE: { detail: 'Gooten answered something this service could not read; nothing more is known.' },
+  UPSTREAM_UNAVAILABLE: { detail: 'Gooten kept failing; try again later.' },
+  STORE_UNAVAILABLE: { detail: 'The shared store is unavailable; nothing was cancelled. Retry shortly.' },
+  NOT_READY: { detail: 'The service is shutting down; retry on another replica.' },
+  SERVICE_OVERLOADED: { detail: 'The service is saturated; retry shortly.' },
+  UPSTREAM_TIMEOUT: { detail: 'Gooten did not answer within the request deadline.' }
+}
+
+function problemExample (code: ProblemCode): Record<string, unknown> {
+  const { status, title } = PROBLEMS[code]
+  const { detail, extras } = PROBLEM_EXAMPLES[code]
+  return { type: problemType(code), title, status, detail, code, requestId: EXAMPLE_REQUEST_ID, ...extras }
+}
+
+/** Problems are served as application/problem+json (RFC 9457), with one example per code. */
+export const problemResponse = (codes: ProblemCode[]) => ({
+  description: codes.map((code) => `\`${code}\`: ${PROBLEMS[code].title}`).join('; '),
+  content: {
+    'application/problem+json': {
+      schema: Type.Ref('Problem'),
+      examples: Object.fromEntries(codes.map((code) => [code, { summary: PROBLEMS[code].title, value: problemExample(code) }]))
+    }
+  }
 })
 
 function responses (codes: ProblemCode[]): Record<number, ReturnType<typeof problemResponse>> {
@@ -19,10 +82,7 @@ function responses (codes: ProblemCode[]): Record<number, ReturnType<typeof prob
     const { status } = PROBLEMS[code]
     byStatus.set(status, [...(byStatus.get(status) ?? []), code])
   }
-  return Object.fromEntries([...byStatus].map(([status, grouped]) => [
-    status,
-    problemResponse(grouped.map((code) => `\`${code}\`: ${PROBLEMS[code].title}`).join('; '))
-  ]))
+  return Object.fromEntries([...byStatus].map(([status, grouped]) => [status, problemResponse(grouped)]))
 }
 
 const COMMON: ProblemCode[] = [

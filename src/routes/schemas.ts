@@ -81,6 +81,41 @@ export const CancelResponse = Type.Object({
   }]
 })
 
+const EXAMPLE_ORDER = { orderId: '13-f91acc87-bd23-40df-91f4-72dad9a3c971', gootenOrderId: 520718 }
+const EXAMPLE_REQUEST_ID = 'b1f0c3a2-9d7e-4c1a-8f55-2f0d6f1e9a10'
+
+/** The 200 answers of a cancel, as named examples of the response. */
+export const CANCEL_RESULT_EXAMPLES = {
+  cancelled: {
+    summary: 'Every item is now cancelled (one already was)',
+    value: CancelResponse.examples[0]
+  },
+  partially_cancelled: {
+    summary: 'Gooten cancelled one item and refused the other',
+    value: {
+      ...EXAMPLE_ORDER,
+      outcome: 'partially_cancelled',
+      items: [
+        { itemId: 6924457, result: 'cancelled', previousStatus: 'New' },
+        { itemId: 6924458, result: 'failed', previousStatus: 'Hold', reason: 'Gooten refused: the item is no longer in a pre-production status.' }
+      ],
+      requestId: EXAMPLE_REQUEST_ID
+    }
+  },
+  dry_run: {
+    summary: '?dryRun=true: what a real cancel would do; nothing was forwarded',
+    value: {
+      ...EXAMPLE_ORDER,
+      outcome: 'dry_run',
+      items: [
+        { itemId: 6924457, result: 'would_cancel', previousStatus: 'New' },
+        { itemId: 6924458, result: 'already_cancelled', previousStatus: 'Cancelled' }
+      ],
+      requestId: EXAMPLE_REQUEST_ID
+    }
+  }
+}
+
 export const OrderItemsResponse = Type.Object({
   orderId: Type.String(),
   gootenOrderId: Type.Union([Type.Integer(), Type.Null()]),
@@ -98,9 +133,16 @@ export const OrderItemsResponse = Type.Object({
   examples: [{
     orderId: '13-f91acc87-bd23-40df-91f4-72dad9a3c971',
     gootenOrderId: 520718,
-    items: [{ itemId: 6924457, sku: 'PhoneCase-iPhone15-Glossy', quantity: 1, status: 'New', cancellable: true }]
+    items: [
+      { itemId: 6924457, sku: 'PhoneCase-iPhone15-Glossy', quantity: 1, status: 'New', cancellable: true },
+      { itemId: 6924462, sku: 'Mug-11oz-White', quantity: 2, status: 'Shipped', cancellable: false }
+    ]
   }]
 })
+
+export const ORDER_ITEMS_EXAMPLES = {
+  items: { summary: 'A cancellable item and a shipped one', value: OrderItemsResponse.examples[0] }
+}
 
 export const ProblemSchema = Type.Object({
   type: Type.String({ description: 'A URI naming the problem type.' }),
