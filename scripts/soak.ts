@@ -1,7 +1,8 @@
 // `npm run soak`: steady load on the built service with 2% of requests preceded by an injected
 // Gooten fault of a kind the service must absorb (retryable lookup failures, a reset after a
-// cancel was applied, slow answers). Bounded by SOAK_SECONDS (default 180). Reports unexpected
-// 5xx, unhandled errors, and heap and upstream sockets over time.
+// cancel was applied, slow answers). At most one fault is pending at a time, so every failure
+// the service sees is a single one it is built to absorb. Bounded by SOAK_SECONDS (default 180).
+// Reports unexpected 5xx, unhandled errors, and heap and upstream sockets over time.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -61,6 +62,8 @@ const toService = new Pool(serviceUrl, { connections: workers })
 const toSim = new Pool(`http://127.0.0.1:${simPort}`, { connections: 4 })
 const counts = { requests: 0, ok: 0, clientErrors: 0, unexpected5xx: 0, networkErrors: 0, faultsInjected: 0 }
 const samples: Array<{ at: number, heapUsedMb: number, rssMb: number, upstreamSockets: number }> = []
+const firstUnexpected: unknown[] = []
+let injecting = false
 
 async function json (pool: Pool, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number, value: unknown }> {
   const response = await pool.request({ method, path, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
@@ -68,18 +71,27 @@ async function json (pool: Pool, method: 'GET' | 'POST', path: string, body?: un
 }
 
 async function serviceCall (method: 'GET' | 'POST', path: string, body?: unknown): Promise<void> {
-  if (Math.random() < FAULT_RATE) {
-    counts.faultsInjected++
-    await json(toSim, 'POST', '/__sim/faults', FAULTS[Math.floor(Math.random() * FAULTS.length)])
+  if (Math.random() < FAULT_RATE && !injecting) {
+    injecting = true
+    const { faults } = (await json(toSim, 'GET', '/__sim/faults')).value as { faults: unknown[] }
+    if (faults.length === 0) {
+      counts.faultsInjected++
+      await json(toSim, 'POST', '/__sim/faults', FAULTS[Math.floor(Math.random() * FAULTS.length)])
+    }
+    injecting = false
   }
   counts.requests++
   try {
-    const { status } = await json(toService, method, path, body)
+    const { status, value } = await json(toService, method, path, body)
     if (status < 400) counts.ok++
     else if (status < 500) counts.clientErrors++
-    else counts.unexpected5xx++
-  } catch {
+    else {
+      counts.unexpected5xx++
+      if (firstUnexpected.length < 10) firstUnexpected.push({ method, path, status, value })
+    }
+  } catch (error) {
     counts.networkErrors++
+    if (firstUnexpected.length < 10) firstUnexpected.push({ method, path, error: String(error) })
   }
 }
 
@@ -119,7 +131,7 @@ sim.kill('SIGTERM')
 await Promise.all([toService.close(), toSim.close()])
 
 const unhandled = serviceLog.filter((line) => line.includes('"level":50') || line.includes('"level":60') || (!line.startsWith('{') && /Error|Unhandled/.test(line)))
-const result = { seconds, workers, faultRate: FAULT_RATE, counts, unhandledErrorLines: unhandled.length, samples }
+const result = { seconds, workers, faultRate: FAULT_RATE, counts, unhandledErrorLines: unhandled.length, firstUnexpected, samples }
 await writeFile(new URL('bench/results/soak.json', root), `${JSON.stringify(result, null, 2)}\n`).catch(async () => {
   await writeFile(new URL('soak-result.json', root), `${JSON.stringify(result, null, 2)}\n`)
 })

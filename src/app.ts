@@ -49,8 +49,9 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       const incoming = request.headers['x-request-id']
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID()
     },
-    // Errors the router raises before any route runs (malformed percent-encoding) get the same problem shape.
-    frameworkErrors: (error, request, reply) => { sendProblem(request, reply, toProblem(error)) },
+    // Errors the router raises before any route runs (malformed percent-encoding) get the same problem shape,
+    // and the X-Request-Id every answer carries (no onRequest hook runs for them).
+    frameworkErrors: (error, request, reply) => { sendProblem(request, reply.header('x-request-id', request.id), toProblem(error)) },
     bodyLimit: 16 * 1024,
     // Long ids must reach the schema and get a 400, not fall through to a 404.
     routerOptions: { maxParamLength: 512 },
