@@ -1,0 +1,210 @@
+// One load run with autocannon: a "flow" is one request to the service, or the sequence of
+// direct simulator calls that stands in for it. Latency is measured per flow (the sum of its
+// requests' times on one connection), throughput in flows per second.
+import { performance } from 'node:perf_hooks'
+import autocannon from 'autocannon'
+import { coreTimes, cpuMs, rssMb, selfCpuMs } from './procs.js'
+
+export interface Step {
+  request: autocannon.Request
+  /** The status this step must answer; non-2xx ones are counted as expected. */
+  status: number
+  /** A substring the body must hold. */
+  contains: string
+}
+
+export interface LoadOptions {
+  url: string
+  steps: Step[]
+  connections: number
+  /** Upper bound on the run's length. */
+  seconds: number
+  /** Flows per second over all connections (autocannon `overallRate`); unset: as fast as possible. */
+  rate?: number
+  /** Stop after this many flows (a pool of one-use orders); a multiple of `connections`. */
+  flows?: number
+  servicePid?: number
+  simulatorPid: number
+}
+
+export interface Latency {
+  p50: number
+  p90: number
+  p99: number
+  mean: number
+  max: number
+}
+
+export interface RunStats {
+  connections: number
+  targetRate: number | null
+  seconds: number
+  flows: number
+  /** Flows whose every answer had the expected status. */
+  goodFlows: number
+  /** Completed flows per second. */
+  rps: number
+  /** Per flow, in ms. */
+  latency: Latency
+  errors: number
+  timeouts: number
+  statusCodes: Record<string, number>
+  expectedNon2xx: number
+  unexpectedNon2xx: number
+  /** Answers with the expected status but not the expected body, or a 2xx other than the expected one. */
+  mismatches: number
+  cpu: {
+    /** Service CPU time (user + system) per completed flow, in µs. */
+    serviceUsPerFlow: number | null
+    /** Cores' worth of CPU each process used during the run. */
+    service: number | null
+    simulator: number
+    loadGenerator: number
+    /** Busy share of each core, 0..1. */
+    coreBusy: number[]
+    /** Busy cores not accounted for by the three processes above (other work on the machine). */
+    other: number
+  }
+  /** Highest service RSS sampled every 200 ms during the run, in MB. */
+  serviceRssMaxMb: number | null
+}
+
+export function percentile (sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return 0
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[rank] as number
+}
+
+function summarise (samples: number[]): Latency {
+  const sorted = Float64Array.from(samples).sort()
+  const sum = samples.reduce((a, b) => a + b, 0)
+  const round = (n: number): number => Math.round(n * 1000) / 1000
+  return {
+    p50: round(percentile(sorted, 50)),
+    p90: round(percentile(sorted, 90)),
+    p99: round(percentile(sorted, 99)),
+    mean: round(samples.length === 0 ? 0 : sum / samples.length),
+    max: round(sorted.length === 0 ? 0 : sorted[sorted.length - 1] as number)
+  }
+}
+
+const CLK_MS = 10
+
+export async function runLoad (options: LoadOptions): Promise<RunStats> {
+  const { steps, connections, servicePid, simulatorPid } = options
+  const latencies: number[] = []
+  const statusCodes: Record<string, number> = {}
+  let expectedNon2xx = 0
+  let unexpectedNon2xx = 0
+  let mismatches = 0
+  let lastResponseAt = 0
+  let goodFlows = 0
+
+  const requests = steps.map((step): autocannon.Request => ({
+    ...step.request,
+    onResponse: (status, body) => {
+      statusCodes[status] = (statusCodes[status] ?? 0) + 1
+      const is2xx = status >= 200 && status < 300
+      if (status === step.status) {
+        if (!is2xx) expectedNon2xx++
+        if (!body.includes(step.contains)) mismatches++
+      } else if (is2xx) {
+        mismatches++
+      } else {
+        unexpectedNon2xx++
+      }
+    }
+  }))
+
+  const setupClient = (client: autocannon.Client): void => {
+    let step = 0
+    let flowMs = 0
+    let flowOk = true
+    client.on('response', (status: number, _bytes: number, ms: number) => {
+      flowMs += ms
+      if (status !== steps[step]?.status) flowOk = false
+      if (++step === steps.length) {
+        latencies.push(flowMs)
+        if (flowOk) goodFlows++
+        lastResponseAt = performance.now()
+        step = 0
+        flowMs = 0
+        flowOk = true
+      }
+    })
+  }
+
+  const rssSamples: number[] = []
+  const sampleRss = (): void => { if (servicePid !== undefined) rssSamples.push(rssMb(servicePid)) }
+  sampleRss()
+  const sampler = setInterval(sampleRss, 200)
+
+  const cores0 = coreTimes()
+  const service0 = servicePid === undefined ? 0 : cpuMs(servicePid)
+  const sim0 = cpuMs(simulatorPid)
+  const self0 = selfCpuMs()
+  const started = performance.now()
+
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon({
+      url: options.url,
+      connections,
+      // Our own timer ends the run; autocannon checks its stop flag every sampleInt ms.
+      duration: options.seconds + 30,
+      sampleInt: 50,
+      timeout: 10,
+      ...(options.rate === undefined ? {} : { overallRate: options.rate * steps.length }),
+      ...(options.flows === undefined ? {} : { amount: options.flows * steps.length }),
+      requests,
+      setupClient
+    }, (error, res) => {
+      clearTimeout(timer)
+      if (error !== null) reject(error)
+      else resolve(res)
+    })
+    const timer = setTimeout(() => instance.stop(), options.seconds * 1000)
+  })
+
+  const ended = performance.now()
+  clearInterval(sampler)
+  sampleRss()
+  const wallMs = ended - started
+  const cores1 = coreTimes()
+  const serviceMs = servicePid === undefined ? null : cpuMs(servicePid) - service0
+  const simMs = cpuMs(simulatorPid) - sim0
+  const selfMs = selfCpuMs() - self0
+  const coreBusy = cores1.map((c, i) => {
+    const before = cores0[i] ?? { busy: 0, total: 0 }
+    const total = c.total - before.total
+    return total === 0 ? 0 : Math.round(((c.busy - before.busy) / total) * 100) / 100
+  })
+  const busyMs = cores1.reduce((sum, c, i) => sum + c.busy - (cores0[i]?.busy ?? 0), 0) * CLK_MS
+  const measuredMs = Math.max(1, (lastResponseAt === 0 ? ended : lastResponseAt) - started)
+  const flows = latencies.length
+  const share = (ms: number): number => Math.round((ms / wallMs) * 100) / 100
+
+  return {
+    connections,
+    targetRate: options.rate ?? null,
+    seconds: Math.round(measuredMs) / 1000,
+    flows,
+    goodFlows,
+    rps: Math.round(flows / (measuredMs / 1000)),
+    latency: summarise(latencies),
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes,
+    expectedNon2xx,
+    unexpectedNon2xx,
+    mismatches,
+    cpu: {
+      serviceUsPerFlow: serviceMs === null || flows === 0 ? null : Math.round((serviceMs * 1000) / flows),
+      service: serviceMs === null ? null : share(serviceMs),
+      simulator: share(simMs),
+      loadGenerator: share(selfMs),
+      coreBusy,
+      other: Math.max(0, share(busyMs - (serviceMs ?? 0) - simMs - selfMs))
+    },
+    serviceRssMaxMb: rssSamples.length === 0 || servicePid === undefined ? null : Math.round(Math.max(...rssSamples) * 10) / 10
+  }
+}

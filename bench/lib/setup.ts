@@ -1,0 +1,127 @@
+// Build, environment and machine facts shared by `npm run bench` and `npm run bench:rss`.
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { cpus, release, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { BILLING_KEY, core, pinning, RECIPE_ID, spawnPinned, waitUntilOk, type Managed } from './procs.js'
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const RESULTS = `${ROOT}bench/results/`
+// Inside node_modules: ignored by git and ESLint, and packages resolve from there. A private
+// build, so a concurrent `npm run build` (which empties dist/) cannot pull the service away mid-run.
+const DEFAULT_BUILD = `${ROOT}node_modules/.cache/gop-bench/dist/`
+
+function version (pkg: string): string {
+  return (JSON.parse(readFileSync(`${ROOT}node_modules/${pkg}/package.json`, 'utf8')) as { version: string }).version
+}
+
+function git (...args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return ''
+  }
+}
+
+/** The built service to run: BENCH_DIST if given, else `src` compiled now into a private directory. */
+export function buildService (): { dist: string, source: string } {
+  const given = process.env.BENCH_DIST
+  if (given !== undefined && given !== '') {
+    const dist = given.endsWith('/') ? given : `${given}/`
+    if (!existsSync(`${dist}server.js`)) throw new Error(`BENCH_DIST=${given} holds no server.js`)
+    return { dist, source: `prebuilt ${dist}` }
+  }
+  rmSync(DEFAULT_BUILD, { recursive: true, force: true })
+  mkdirSync(DEFAULT_BUILD, { recursive: true })
+  process.stderr.write('bench: compiling src …\n')
+  execFileSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-p', `${ROOT}tsconfig.build.json`, '--outDir', DEFAULT_BUILD], { cwd: ROOT, stdio: 'inherit' })
+  const dirty = git('status', '--porcelain', '--', 'src') !== ''
+  return { dist: DEFAULT_BUILD, source: `src at ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' with uncommitted changes' : ''}` }
+}
+
+export interface Machine {
+  date: string
+  node: string
+  fastify: string
+  undici: string
+  autocannon: string
+  cpuModel: string
+  cores: number
+  kernel: string
+  memoryGb: number
+  gitCommit: string
+}
+
+export function machine (): Machine {
+  const list = cpus()
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    fastify: version('fastify'),
+    undici: version('undici'),
+    autocannon: version('autocannon'),
+    cpuModel: list[0]?.model ?? 'unknown',
+    cores: list.length,
+    kernel: release(),
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    gitCommit: git('rev-parse', '--short', 'HEAD')
+  }
+}
+
+export const PLACEMENT = pinning
+  ? 'service pinned to core 0, simulator to core 1 (taskset); autocannon runs in the bench process, moved to core 1 (beside the simulator) for runs against the service and to core 0 (the idle service core) for direct runs, so the direct baseline never shares a core'
+  : 'not pinned (taskset missing or a single core): every process floats'
+
+/** Service settings the benchmark passes on from its own environment (e.g. UPSTREAM_QUEUE_LIMIT). */
+const PASSED_ON = /^(UPSTREAM_|CIRCUIT_)/
+
+export interface ServiceSettings {
+  logLevel: string
+  env: Record<string, string>
+}
+
+export function serviceSettings (): ServiceSettings {
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    // The configuration's maximum: the limiter stays in the path but never refuses a benchmark request.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0'
+  }
+  for (const [name, value] of Object.entries(process.env)) {
+    if (PASSED_ON.test(name) && value !== undefined) env[name] = value
+  }
+  return { logLevel: process.env.BENCH_LOG_LEVEL ?? 'info', env }
+}
+
+export async function startSimulator (dist: string, port: number): Promise<{ proc: Managed, url: string }> {
+  const url = `http://127.0.0.1:${port}`
+  const proc = spawnPinned('simulator', core(1), [`${dist}simulator/main.js`], {
+    SIM_PORT: String(port),
+    SIM_LATENCY_MS: '0',
+    GOOTEN_RECIPE_ID: RECIPE_ID,
+    GOOTEN_PARTNER_BILLING_KEY: BILLING_KEY
+  }, `${RESULTS}simulator.log`)
+  await waitUntilOk(`${url}/__sim/stats`, proc)
+  return { proc, url }
+}
+
+export async function startService (
+  dist: string,
+  port: number,
+  simulatorUrl: string,
+  settings: ServiceSettings,
+  nodeFlags: string[] = []
+): Promise<{ proc: Managed, url: string }> {
+  const url = `http://127.0.0.1:${port}`
+  const proc = spawnPinned('service', core(0), [...nodeFlags, `${dist}server.js`], {
+    ...settings.env,
+    GOOTEN_BASE_URL: simulatorUrl,
+    GOOTEN_RECIPE_ID: RECIPE_ID,
+    GOOTEN_PARTNER_BILLING_KEY: BILLING_KEY,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: settings.logLevel
+  }, `${RESULTS}service.log`)
+  await waitUntilOk(`${url}/health/ready`, proc)
+  return { proc, url }
+}
