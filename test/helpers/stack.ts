@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildAppOptions } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.js'
+import { checkAnswer } from './contract.js'
 
 export const TEST_RECIPE_ID = 'test-recipe-7f3a9c'
 // Base64-like on purpose: + / = must reach Gooten intact.
@@ -80,8 +81,11 @@ export async function call (url: string, path: string, init: { method?: string, 
     body = JSON.stringify(init.body)
     headers['content-type'] ??= 'application/json'
   }
-  const response = await fetch(`${url}${path}`, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, ...(body === undefined ? {} : { body }) })
+  const method = init.method ?? (body === undefined ? 'GET' : 'POST')
+  const response = await fetch(`${url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) })
   const text = await response.text()
+  // Every answer must be one the OpenAPI document allows, whatever the test itself asserts.
+  checkAnswer({ method, path, status: response.status, headers: response.headers, text })
   return { status: response.status, headers: response.headers, body: text === '' ? {} : JSON.parse(text) }
 }
 

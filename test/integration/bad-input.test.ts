@@ -1,5 +1,6 @@
 import t from 'tap'
 import { SEED } from '../../src/simulator/seed.js'
+import { checkedFetch } from '../helpers/contract.js'
 import { call, cancelPath, startStack } from '../helpers/stack.js'
 
 const { demo } = SEED
@@ -59,7 +60,7 @@ const cases: BadInput[] = [
 t.test('every bad input gets a 4xx problem and reaches nothing upstream', async (t) => {
   const { url, sim } = await startStack(t)
   for (const testCase of cases) {
-    const response = await fetch(`${url}${testCase.path ?? cancelPath(demo.safeId)}`, {
+    const response = await checkedFetch(`${url}${testCase.path ?? cancelPath(demo.safeId)}`, {
       method: testCase.method ?? 'POST',
       headers: testCase.headers ?? {},
       ...(testCase.body === undefined || testCase.method === 'GET' ? {} : { body: testCase.body })

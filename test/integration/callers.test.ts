@@ -1,5 +1,6 @@
 import t from 'tap'
 import { SEED } from '../../src/simulator/seed.js'
+import { checkedFetch } from '../helpers/contract.js'
 import { call, cancelPath, startStack, testConfig } from '../helpers/stack.js'
 
 const { demo } = SEED
@@ -58,7 +59,7 @@ t.test('the caller\'s name is in the access and audit lines', async (t) => {
 t.test('health, metrics and docs need no key', async (t) => {
   const { url } = await startStack(t, { env: { API_KEYS } })
   for (const path of ['/health/live', '/health/ready', '/metrics', '/docs/json']) {
-    t.equal((await fetch(`${url}${path}`)).status, 200, path)
+    t.equal((await checkedFetch(`${url}${path}`)).status, 200, path)
   }
 })
 

@@ -6,6 +6,7 @@ import type { OrderLocks } from '../../src/cancellation/ports.js'
 import { openapiDocument, serialise } from '../../src/openapi.js'
 import { SEED } from '../../src/simulator/seed.js'
 import { startSimulator } from '../../src/simulator/server.js'
+import { checkAnswer, checkedFetch } from '../helpers/contract.js'
 import { call, cancelPath, LogCapture, startStack, TEST_BILLING_KEY, TEST_RECIPE_ID, testConfig } from '../helpers/stack.js'
 
 const { demo, mixed } = SEED
@@ -61,7 +62,7 @@ t.test('metrics: requests by route and status, upstream calls by op and outcome,
   sim.enqueueFault({ kind: 'status', op: 'getOrder', status: 503 })
   await call(url, cancelPath(demo.safeId), { body: { itemIds: [demo.items.new] } })
   await call(url, cancelPath(demo.safeId), { body: { itemIds: [] } })
-  const response = await fetch(`${url}/metrics`)
+  const response = await checkedFetch(`${url}/metrics`)
   t.equal(response.status, 200)
   t.match(response.headers.get('content-type'), /^text\/plain/)
   const text = await response.text()
@@ -109,6 +110,7 @@ t.test('an injected connection pool and lock are used, and the pool is left to i
   }
   const app = await buildApp({ config: testConfig({ GOOTEN_BASE_URL: sim.url }), dispatcher: pool, locks, logStream: new LogCapture().stream })
   const answer = await app.inject({ method: 'POST', url: cancelPath(demo.safeId), payload: { itemIds: [demo.items.new] } })
+  checkAnswer({ method: 'POST', path: cancelPath(demo.safeId), status: answer.statusCode, headers: answer.headers, text: answer.body })
   t.equal(answer.statusCode, 200)
   t.same(lockedKeys, [`order:${demo.safeId}`])
   await app.close()

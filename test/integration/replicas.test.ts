@@ -1,6 +1,7 @@
 import t from 'tap'
 import { SEED } from '../../src/simulator/seed.js'
 import { startSimulator } from '../../src/simulator/server.js'
+import { checkedFetch } from '../helpers/contract.js'
 import { listeningUrl, runServer } from '../helpers/process.js'
 import { RedisServer } from '../helpers/redis.js'
 import { TEST_BILLING_KEY, TEST_RECIPE_ID } from '../helpers/stack.js'
@@ -16,7 +17,7 @@ const as = (name: string): Record<string, string> => ({ authorization: `Bearer $
 const LIMIT = 60
 
 async function post (url: string, path: string, body: unknown, headers: Record<string, string>): Promise<Answer> {
-  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+  const response = await checkedFetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
   return { status: response.status, body: await response.json() as Record<string, unknown>, replayed: response.headers.get('idempotency-replayed') }
 }
 
@@ -66,7 +67,7 @@ t.test('two replicas sharing Redis', async (t) => {
   t.test('the rate limit holds across both replicas', async (t) => {
     const statuses: number[] = []
     for (let i = 0; i < LIMIT + 10; i++) {
-      const response = await fetch(`${i % 2 === 0 ? a : b}/orders/${mixed.safeId}/items`, { headers: as('limited') })
+      const response = await checkedFetch(`${i % 2 === 0 ? a : b}/orders/${mixed.safeId}/items`, { headers: as('limited') })
       await response.arrayBuffer()
       statuses.push(response.status)
     }
@@ -83,7 +84,7 @@ t.test('two replicas sharing Redis', async (t) => {
     const withKey = await post(b, `/orders/${demo.safeId}/items/cancel`, { itemIds: [demo.items.new] }, { ...as('outage'), 'idempotency-key': 'while-down' })
     t.equal(withKey.body.code, 'STORE_UNAVAILABLE')
     t.equal(sim.callCount('cancelItems'), 0, 'nothing was cancelled without the store')
-    t.equal((await fetch(`${a}/orders/${mixed.safeId}/items`, { headers: as('outage') })).status, 200, 'reads keep working')
+    t.equal((await checkedFetch(`${a}/orders/${mixed.safeId}/items`, { headers: as('outage') })).status, 200, 'reads keep working')
     t.equal(replicas.every((replica) => replica.child.exitCode === null), true, 'no replica crashed')
 
     await redis.start()

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { Pool } from 'undici'
 import { SEED } from '../../src/simulator/seed.js'
+import { checkAnswer, checkedFetch } from '../helpers/contract.js'
 import { call, cancelPath, startStack } from '../helpers/stack.js'
 
 const { demo } = SEED
@@ -48,7 +49,7 @@ t.test('retry budget: with Gooten answering only 503, upstream calls stay under 
       next++
       const response = await pool.request({ path: itemsPath, method: 'GET' })
       statuses.push(response.statusCode)
-      await response.body.dump()
+      checkAnswer({ method: 'GET', path: itemsPath, status: response.statusCode, headers: response.headers, text: await response.body.text() })
     }
   }))
   t.equal(statuses.length, inbound)
@@ -66,7 +67,7 @@ t.test('bulkhead: never more sockets at Gooten than the cap; overflow answered 5
   const finished: number[] = []
   await Promise.all(Array.from({ length: 200 }, async () => {
     const response = await pool.request({ path: itemsPath, method: 'GET' })
-    await response.body.dump()
+    checkAnswer({ method: 'GET', path: itemsPath, status: response.statusCode, headers: response.headers, text: await response.body.text() })
     finished.push(response.statusCode)
   }))
   t.ok(sim.stats().maxOpenConnections <= 8, `at most 8 sockets at Gooten (saw ${sim.stats().maxOpenConnections})`)
@@ -94,7 +95,7 @@ t.test('circuit: opens after consecutive failures, fails fast, then one trial ca
   sim.enqueueFault({ kind: 'status', op: 'getOrder', status: 500, times: 5 })
   for (let i = 0; i < 5; i++) t.equal((await call(url, itemsPath)).status, 503)
   t.equal(sim.callCount('getOrder'), 5)
-  const metrics = await (await fetch(`${url}/metrics`)).text()
+  const metrics = await (await checkedFetch(`${url}/metrics`)).text()
   t.match(metrics, /gooten_upstream_circuit_state\{state="open"\} 1/)
   const fast = await call(url, itemsPath)
   t.equal(fast.status, 503)

@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import t from 'tap'
 import { startSimulator } from '../../src/simulator/server.js'
 import { SEED } from '../../src/simulator/seed.js'
+import { checkedFetch } from '../helpers/contract.js'
 import { listeningUrl, runServer } from '../helpers/process.js'
 import { TEST_BILLING_KEY, TEST_RECIPE_ID } from '../helpers/stack.js'
 
@@ -39,17 +40,17 @@ t.test('serves against Gooten, warns without caller keys, and drains on SIGTERM'
 
   // A slow Gooten keeps a cancel and 19 reads in flight while the signal arrives.
   sim.enqueueFault([{ kind: 'delay', op: 'getOrder', ms: 600, times: 20 }])
-  const cancel = fetch(`${url}/orders/${SEED.demo.safeId}/items/cancel`, {
+  const cancel = checkedFetch(`${url}/orders/${SEED.demo.safeId}/items/cancel`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ itemIds: [SEED.demo.items.new] })
   })
-  const reads = Array.from({ length: 19 }, async () => await fetch(`${url}/orders/${SEED.mixed.safeId}/items`))
+  const reads = Array.from({ length: 19 }, async () => await checkedFetch(`${url}/orders/${SEED.mixed.safeId}/items`))
   for (let i = 0; i < 1000 && sim.callCount('getOrder') < 20; i++) await new Promise((resolve) => setTimeout(resolve, 10))
   t.equal(sim.callCount('getOrder'), 20, 'all 20 requests reached Gooten before the signal')
   started.child.kill('SIGTERM')
   await new Promise((resolve) => setTimeout(resolve, 100))
-  const late = await fetch(`${url}/orders/${SEED.mixed.safeId}/items`)
+  const late = await checkedFetch(`${url}/orders/${SEED.mixed.safeId}/items`)
   t.equal(late.status, 503, 'a request arriving while draining is turned away')
   t.equal(((await late.json()) as { code: string }).code, 'NOT_READY')
   const answered = await Promise.all([cancel, ...reads])
