@@ -1,11 +1,12 @@
 // Summarises a V8 .cpuprofile: self time by owner (our code, each package, Node, V8) and the
 // hottest functions. `node --import tsx bench/profile-summary.ts <file.cpuprofile> [dist dir]`.
-import { readFileSync } from 'node:fs'
-import { pathToFileURL } from 'node:url'
+import { existsSync, readFileSync } from 'node:fs'
+import { SourceMap } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 interface ProfileNode {
   id: number
-  callFrame: { functionName: string, url: string, lineNumber: number }
+  callFrame: { functionName: string, url: string, lineNumber: number, columnNumber: number }
   children?: number[]
 }
 
@@ -23,14 +24,27 @@ interface Frame {
 
 const VM_STATES = new Set(['(idle)', '(program)', '(garbage collector)', '(root)'])
 
+const maps = new Map<string, SourceMap | undefined>()
+
+/** The TypeScript line of a compiled location, from the build's source map. */
+function sourceLine (url: string, line: number, column: number): number | undefined {
+  if (!maps.has(url)) {
+    const file = `${fileURLToPath(url)}.map`
+    maps.set(url, existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, 'utf8'))) : undefined)
+  }
+  const entry = maps.get(url)?.findEntry(line, column) as { originalLine?: number } | undefined
+  return entry?.originalLine === undefined ? undefined : entry.originalLine + 1
+}
+
 function describe (node: ProfileNode, distUrl: string): Frame {
-  const { functionName, url, lineNumber } = node.callFrame
+  const { functionName, url, lineNumber, columnNumber } = node.callFrame
   const name = functionName === '' ? '(anonymous)' : functionName
   if (url === '') return { name, owner: VM_STATES.has(name) ? name : '(V8 builtins and native)', where: '' }
   if (url.startsWith('node:')) return { name, owner: 'node internals', where: `${url}:${lineNumber + 1}` }
   if (url.startsWith(distUrl)) {
-    // Compiled paths name their source file; line numbers are the compiled ones.
-    return { name, owner: 'ours (src/)', where: `src/${url.slice(distUrl.length).replace(/\.js$/, '.ts')}:${lineNumber + 1}` }
+    const line = sourceLine(url, lineNumber, columnNumber)
+    const file = `src/${url.slice(distUrl.length).replace(/\.js$/, '.ts')}`
+    return { name, owner: 'ours (src/)', where: line === undefined ? `${file} (compiled line ${lineNumber + 1})` : `${file}:${line}` }
   }
   const at = url.lastIndexOf('/node_modules/')
   if (at !== -1) {
@@ -106,11 +120,11 @@ export function summariseProfile (file: string, distDir: string): { markdown: st
   for (const r of top) lines.push(`| ${r.frame.name} | ${r.frame.owner} | ${r.frame.where} | ${fmt(r.ms)} | ${pct(r.ms)} |`)
   lines.push('')
   const ours = [...self.values()].filter((r) => r.frame.owner === 'ours (src/)').sort((a, b) => b.ms - a.ms).slice(0, 20)
-  lines.push('## Our functions by self time', '', '| function | where (compiled line) | self ms | share |', '| --- | --- | ---: | ---: |')
+  lines.push('## Our functions by self time', '', '| function | where | self ms | share |', '| --- | --- | ---: | ---: |')
   for (const r of ours) lines.push(`| ${r.frame.name} | ${r.frame.where} | ${fmt(r.ms)} | ${pct(r.ms)} |`)
   lines.push('')
   const oursInclusive = [...inclusive.values()].sort((a, b) => b.ms - a.ms).slice(0, 25)
-  lines.push('## Our functions by total time (self + callees)', '', '| function | where (compiled line) | total ms | share |', '| --- | --- | ---: | ---: |')
+  lines.push('## Our functions by total time (self + callees)', '', '| function | where | total ms | share |', '| --- | --- | ---: | ---: |')
   for (const r of oursInclusive) lines.push(`| ${r.frame.name} | ${r.frame.where} | ${fmt(r.ms)} | ${pct(r.ms)} |`)
   lines.push('')
   return {

@@ -10,6 +10,7 @@ export const RESULTS = `${ROOT}bench/results/`
 // Inside node_modules: ignored by git and ESLint, and packages resolve from there. A private
 // build, so a concurrent `npm run build` (which empties dist/) cannot pull the service away mid-run.
 const DEFAULT_BUILD = `${ROOT}node_modules/.cache/gop-bench/dist/`
+const SNAPSHOT = `${ROOT}node_modules/.cache/gop-bench/ref-`
 
 function version (pkg: string): string {
   return (JSON.parse(readFileSync(`${ROOT}node_modules/${pkg}/package.json`, 'utf8')) as { version: string }).version
@@ -23,7 +24,11 @@ function git (...args: string[]): string {
   }
 }
 
-/** The built service to run: BENCH_DIST if given, else `src` compiled now into a private directory. */
+/**
+ * The built service to run: BENCH_DIST if given; else `src` at git ref BENCH_REF (a snapshot, so
+ * uncommitted work in the tree stays out); else the working tree's `src`. Both compile into a
+ * private directory.
+ */
 export function buildService (): { dist: string, source: string } {
   const given = process.env.BENCH_DIST
   if (given !== undefined && given !== '') {
@@ -31,10 +36,25 @@ export function buildService (): { dist: string, source: string } {
     if (!existsSync(`${dist}server.js`)) throw new Error(`BENCH_DIST=${given} holds no server.js`)
     return { dist, source: `prebuilt ${dist}` }
   }
-  rmSync(DEFAULT_BUILD, { recursive: true, force: true })
-  mkdirSync(DEFAULT_BUILD, { recursive: true })
+  const tsc = (project: string, outDir: string): void => {
+    rmSync(outDir, { recursive: true, force: true })
+    mkdirSync(outDir, { recursive: true })
+    execFileSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-p', project, '--outDir', outDir], { cwd: ROOT, stdio: 'inherit' })
+  }
+  const ref = process.env.BENCH_REF
+  if (ref !== undefined && ref !== '') {
+    const commit = git('rev-parse', '--short', `${ref}^{commit}`)
+    if (commit === '') throw new Error(`BENCH_REF=${ref} is not a commit`)
+    const tree = `${SNAPSHOT}${commit}/`
+    rmSync(tree, { recursive: true, force: true })
+    mkdirSync(tree, { recursive: true })
+    process.stderr.write(`bench: compiling src at ${commit} …\n`)
+    execFileSync('sh', ['-c', `git archive ${commit} src tsconfig.json tsconfig.build.json | tar -x -C "${tree}"`], { cwd: ROOT, stdio: 'inherit' })
+    tsc(`${tree}tsconfig.build.json`, `${tree}dist/`)
+    return { dist: `${tree}dist/`, source: `src at ${commit} (${ref})` }
+  }
   process.stderr.write('bench: compiling src …\n')
-  execFileSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-p', `${ROOT}tsconfig.build.json`, '--outDir', DEFAULT_BUILD], { cwd: ROOT, stdio: 'inherit' })
+  tsc(`${ROOT}tsconfig.build.json`, DEFAULT_BUILD)
   const dirty = git('status', '--porcelain', '--', 'src') !== ''
   return { dist: DEFAULT_BUILD, source: `src at ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' with uncommitted changes' : ''}` }
 }
