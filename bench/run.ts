@@ -12,11 +12,11 @@ import { summariseProfile } from './profile-summary.js'
 
 const quick = process.env.BENCH_QUICK === '1'
 const profile = process.env.BENCH_PROFILE === '1'
-const out = process.env.BENCH_OUT ?? (profile ? 'profile' : 'latest')
 const only = process.env.BENCH_SCENARIOS?.split(',').filter(Boolean)
+const out = process.env.BENCH_OUT ?? (profile ? (only?.[0] === undefined ? 'profile' : `profile-${only[0]}`) : 'latest')
 
 const PLAN = quick
-  ? { warmupS: 1, saturationS: 1, fixedS: 1.5, repeats: 1, concurrency: [1, 10, 50, 100], rates: [200, 1000] }
+  ? { warmupS: 1, saturationS: 1, fixedS: 2, repeats: 1, concurrency: [1, 10, 50, 100], rates: [200, 1000] }
   : { warmupS: 3, saturationS: 5, fixedS: 5, repeats: 3, concurrency: [1, 10, 50, 100], rates: [200, 1000] }
 /** Flows per connection at a fixed rate: autocannon sends each connection's share of a second back to back. */
 const FLOWS_PER_CONNECTION_PER_SECOND = 100
@@ -134,9 +134,11 @@ async function runScenario (scenario: Scenario): Promise<ScenarioResults> {
   }
 }
 
-/** The service under --cpu-prof during the full cancel flow at 50 connections. */
+/** The service under --cpu-prof during one scenario (the full cancel flow unless BENCH_SCENARIOS names another) at 50 connections. */
 async function runProfile (): Promise<void> {
-  const scenario = SCENARIOS.find((s) => s.id === 'cancel') as Scenario
+  const id = only?.[0] ?? 'cancel'
+  const scenario = SCENARIOS.find((s) => s.id === id)
+  if (scenario === undefined) throw new Error(`no scenario ${id}`)
   const dir = `${RESULTS}profiles/`
   const startedAt = Date.now()
   service = await startService(build.dist, SERVICE_PORT, simulator.url, settings, ['--cpu-prof', `--cpu-prof-dir=${dir}`])
@@ -144,7 +146,7 @@ async function runProfile (): Promise<void> {
   const runs: Measured[] = []
   for (let i = 0; i < (quick ? 1 : 3); i++) {
     const run = await measure(scenario, 'service', 50, quick ? 2 : 5)
-    log(`profiled cancel -c 50 #${i + 1}: ${brief(run)}`)
+    log(`profiled ${scenario.id} -c 50 #${i + 1}: ${brief(run)}`)
     runs.push(run)
   }
   await service.proc.stop()
@@ -156,7 +158,7 @@ async function runProfile (): Promise<void> {
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]
   if (file === undefined) throw new Error(`the service wrote no .cpuprofile into ${dir}`)
   const summary = summariseProfile(file, build.dist)
-  const header = '# CPU profile of the service: full cancel flow, 50 connections\n\n' +
+  const header = `# CPU profile of the service: ${scenario.title}, 50 connections\n\n` +
     `${new Date().toISOString()}, ${build.source}, Node ${process.version}. Profile: \`${file.slice(RESULTS.length - 'bench/results/'.length)}\`.\n` +
     `Runs while profiled: ${runs.map((r) => `${r.rps} req/s`).join(', ')} (profiling slows the service).\n\n`
   writeFileSync(`${RESULTS}${out}.md`, header + summary.markdown)

@@ -179,7 +179,9 @@ export async function runLoad (options: LoadOptions): Promise<RunStats> {
     return total === 0 ? 0 : Math.round(((c.busy - before.busy) / total) * 100) / 100
   })
   const busyMs = cores1.reduce((sum, c, i) => sum + c.busy - (cores0[i]?.busy ?? 0), 0) * CLK_MS
-  const measuredMs = Math.max(1, (lastResponseAt === 0 ? ended : lastResponseAt) - started)
+  // At a fixed rate the run lasts its set length (autocannon sends a second's share at each second's
+  // start); at full speed it lasts until the last answer.
+  const measuredMs = options.rate !== undefined ? wallMs : Math.max(1, (lastResponseAt === 0 ? ended : lastResponseAt) - started)
   const flows = latencies.length
   const share = (ms: number): number => Math.round((ms / wallMs) * 100) / 100
 
