@@ -15,9 +15,20 @@ const profile = process.env.BENCH_PROFILE === '1'
 const only = process.env.BENCH_SCENARIOS?.split(',').filter(Boolean)
 const out = process.env.BENCH_OUT ?? (profile ? (only?.[0] === undefined ? 'profile' : `profile-${only[0]}`) : 'latest')
 
-const PLAN = quick
+const numbers = (name: string): number[] | undefined => process.env[name]?.split(',').filter(Boolean).map(Number)
+const number = (name: string): number | undefined => process.env[name] === undefined ? undefined : Number(process.env[name])
+const DEFAULT_PLAN = quick
   ? { warmupS: 1, saturationS: 1, fixedS: 2, repeats: 1, concurrency: [1, 10, 50, 100], rates: [200, 1000] }
   : { warmupS: 3, saturationS: 5, fixedS: 5, repeats: 3, concurrency: [1, 10, 50, 100], rates: [200, 1000] }
+// Overrides for focused comparisons, e.g. BENCH_CONCURRENCY=50 BENCH_RATES= BENCH_SATURATION_S=10.
+const PLAN = {
+  warmupS: number('BENCH_WARMUP_S') ?? DEFAULT_PLAN.warmupS,
+  saturationS: number('BENCH_SATURATION_S') ?? DEFAULT_PLAN.saturationS,
+  fixedS: number('BENCH_FIXED_S') ?? DEFAULT_PLAN.fixedS,
+  repeats: number('BENCH_REPEATS') ?? DEFAULT_PLAN.repeats,
+  concurrency: numbers('BENCH_CONCURRENCY') ?? DEFAULT_PLAN.concurrency,
+  rates: numbers('BENCH_RATES') ?? DEFAULT_PLAN.rates
+}
 /** Flows per connection at a fixed rate: autocannon sends each connection's share of a second back to back. */
 const FLOWS_PER_CONNECTION_PER_SECOND = 100
 const SIM_PORT = Number(process.env.BENCH_SIM_PORT ?? 47310)
