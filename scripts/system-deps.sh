@@ -4,6 +4,8 @@ set -euo pipefail
 needed=()
 command -v curl >/dev/null || needed+=(curl)
 command -v redis-server >/dev/null || needed+=(redis-server)
+# Swagger UI's browser test drives Debian's chromium (test/browser/swagger-ui.test.ts); never a downloaded one.
+[ -x /usr/bin/chromium ] || needed+=(chromium)
 if [ ${#needed[@]} -eq 0 ]; then
   echo "system packages present"
   exit 0

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import helmet from '@fastify/helmet'
 import { randomUUID } from 'node:crypto'
 import type { DestinationStream } from 'pino'
 import type { Dispatcher } from 'undici'
@@ -66,6 +67,12 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema)
 
   await app.register(problems)
+  // Security headers on every answer. Helmet's default CSP is what Swagger UI at /docs needs: its
+  // scripts come from /docs/static ('self') and the default style-src allows its inline styles
+  // (test/browser/swagger-ui.test.ts fails on any CSP refusal). Without upgrade-insecure-requests:
+  // TLS ends at the gateway, and a browser opening /docs over plain HTTP inside the network would
+  // otherwise ask for those assets over HTTPS and get nothing.
+  await app.register(helmet, { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } })
   // First among route-adding plugins: it documents only the routes registered after it.
   await app.register(openapi)
   await app.register(requestLog)
