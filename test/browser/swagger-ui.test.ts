@@ -43,7 +43,7 @@ async function screenshot (page: Page, operation: Locator, name: string): Promis
   const bottom = await operation.locator('.live-responses-table').boundingBox()
   if (top === null || bottom === null) throw new Error('nothing to capture')
   // Bounding boxes are relative to the viewport; a full-page clip is in page coordinates.
-  const scrollY = await page.evaluate(() => window.scrollY)
+  const scrollY = await page.evaluate<number>('window.scrollY')
   const path = join(SCREENSHOTS, name)
   await page.screenshot({
     path,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
+import ts from 'typescript'
 import { cancelItems, connect, ProblemAnswer } from '../../examples/client.js'
 import { SEED } from '../../src/simulator/seed.js'
 import { startStack } from '../helpers/stack.js'
@@ -32,6 +33,24 @@ t.test('the example compiles against the generated types', async (t) => {
     .then(() => ({ code: 0, stdout: '' }), (error: { code: number, stdout: string }) => error)
   t.equal(result.stdout, '', 'no type errors')
   t.equal(result.code, 0)
+})
+
+t.test('the README\'s Typed client snippet compiles against the generated types', async (t) => {
+  const readme = await readFile(join(root, 'README.md'), 'utf8')
+  const snippet = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## Typed client')))?.[1]
+  if (snippet === undefined) throw new Error('no ts block under ## Typed client')
+  // Compiled as if it were a file in examples/, with examples/tsconfig.json, without writing it there.
+  const parsed = ts.getParsedCommandLineOfConfigFile(join(root, 'examples/tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })
+  const file = join(root, 'examples/readme-snippet.ts')
+  const options = parsed?.options ?? {}
+  const host = ts.createCompilerHost(options)
+  const { fileExists, readFile: read, getSourceFile } = host
+  host.fileExists = (name) => name === file || fileExists(name)
+  host.readFile = (name) => name === file ? snippet : read(name)
+  host.getSourceFile = (name, version, ...rest) => name === file ? ts.createSourceFile(name, snippet, version) : getSourceFile(name, version, ...rest)
+  const program = ts.createProgram([file], options, host)
+  const errors = ts.getPreEmitDiagnostics(program).map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'))
+  t.same(errors, [], 'no type errors')
 })
 
 t.test('the example cancels items, dry-runs, and throws the problem the service answers', async (t) => {
