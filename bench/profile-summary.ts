@@ -80,6 +80,7 @@ export function summariseProfile (file: string, distDir: string): { markdown: st
   const self = new Map<string, Row>()
   const inclusive = new Map<string, Row>()
   const owners = new Map<string, number>()
+  const ownersInclusive = new Map<string, number>()
   let total = 0
   let idle = 0
   for (let i = 0; i < profile.samples.length; i++) {
@@ -93,10 +94,15 @@ export function summariseProfile (file: string, distDir: string): { markdown: st
     const row = self.get(key) ?? { key, frame, ms: 0 }
     row.ms += ms
     self.set(key, row)
-    // Inclusive time of our own functions: each function once per sample, however deep it recurses.
+    // Inclusive time of our own functions and of every owner: each once per sample, however deep it recurses.
     const seen = new Set<string>()
+    const seenOwners = new Set<string>()
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const f = frameOf(at)
+      if (!seenOwners.has(f.owner)) {
+        seenOwners.add(f.owner)
+        ownersInclusive.set(f.owner, (ownersInclusive.get(f.owner) ?? 0) + ms)
+      }
       if (f.owner !== 'ours (src/)') continue
       const k = keyOf(f)
       if (seen.has(k)) continue
@@ -111,9 +117,13 @@ export function summariseProfile (file: string, distDir: string): { markdown: st
   const fmt = (ms: number): string => ms.toFixed(0)
   const lines: string[] = []
   lines.push(`Sampled ${(total / 1000).toFixed(1)} s, of which ${(busy / 1000).toFixed(1)} s busy (percentages are of busy time).`, '')
-  lines.push('## Self time by owner', '', '| owner | self ms | share |', '| --- | ---: | ---: |')
-  const ownerRows = [...owners.entries()].filter(([owner]) => owner !== '(idle)').sort((a, b) => b[1] - a[1])
-  for (const [owner, ms] of ownerRows) lines.push(`| ${owner} | ${fmt(ms)} | ${pct(ms)} |`)
+  lines.push('## Time by owner', '', 'Self: samples in the owner\'s own code. Total: samples with the owner anywhere on the stack (what calling it costs, callees included).', '')
+  lines.push('| owner | self ms | self share | total share |', '| --- | ---: | ---: | ---: |')
+  const ownerRows = [...owners.entries()].filter(([owner]) => owner !== '(idle)' && owner !== '(root)').sort((a, b) => b[1] - a[1])
+  for (const [owner, ms] of ownerRows) {
+    if (ms / busy < 0.001) continue
+    lines.push(`| ${owner} | ${fmt(ms)} | ${pct(ms)} | ${VM_STATES.has(owner) ? '' : pct(ownersInclusive.get(owner) ?? 0)} |`)
+  }
   lines.push('')
   const top = [...self.values()].filter((r) => r.frame.owner !== '(idle)').sort((a, b) => b.ms - a.ms).slice(0, 30)
   lines.push('## Top functions by self time', '', '| function | owner | where | self ms | share |', '| --- | --- | --- | ---: | ---: |')
@@ -132,7 +142,7 @@ export function summariseProfile (file: string, distDir: string): { markdown: st
     data: {
       totalMs: Math.round(total),
       busyMs: Math.round(busy),
-      owners: Object.fromEntries(ownerRows.map(([owner, ms]) => [owner, Math.round(ms)])),
+      owners: Object.fromEntries(ownerRows.map(([owner, ms]) => [owner, { selfMs: Math.round(ms), totalMs: Math.round(ownersInclusive.get(owner) ?? 0) }])),
       top: top.map((r) => ({ function: r.frame.name, owner: r.frame.owner, where: r.frame.where, selfMs: Math.round(r.ms) })),
       oursInclusive: oursInclusive.map((r) => ({ function: r.frame.name, where: r.frame.where, totalMs: Math.round(r.ms) }))
     }
