@@ -110,6 +110,9 @@ export function serviceSettings (): ServiceSettings {
   for (const [name, value] of Object.entries(process.env)) {
     if (PASSED_ON.test(name) && value !== undefined) env[name] = value
   }
+  // V8 settings for the service only, e.g. --max-semi-space-size=4.
+  const nodeOptions = process.env.BENCH_SERVICE_NODE_OPTIONS
+  if (nodeOptions !== undefined && nodeOptions !== '') env.NODE_OPTIONS = nodeOptions
   return { logLevel: process.env.BENCH_LOG_LEVEL ?? 'info', env }
 }
 
