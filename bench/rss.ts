@@ -126,7 +126,7 @@ try {
   const summary = {
     machine: machine(),
     build: build.source,
-    placement: PLACEMENT,
+    placement: PLACEMENT.startsWith('service pinned') ? 'service core 0, simulator core 1, load generator (bench process) core 1' : PLACEMENT,
     service: settings,
     otherLoadAtStartCores: round(other),
     seconds,
@@ -163,7 +163,7 @@ try {
     '# Steady-load memory run', '',
     `- **Date:** ${summary.machine.date}; ${summary.machine.cpuModel}, ${summary.machine.cores} cores; Node ${summary.machine.node}, Fastify ${summary.machine.fastify}, undici ${summary.machine.undici}`,
     `- **Service build:** ${build.source}; LOG_LEVEL=${settings.logLevel} to a file`,
-    `- **Placement:** ${PLACEMENT}`,
+    `- **Placement:** ${PLACEMENT.startsWith('service pinned') ? 'service on core 0, simulator on core 1 (taskset); the load generator (undici, in the bench process) on core 1' : PLACEMENT}`,
     `- **Load:** ${rate} req/s open-loop for ${seconds} s (${summary.mix}); ${sent} sent, ${answered} answered, ${skipped} skipped (over ${MAX_OUTSTANDING} outstanding), ${errors} errors, ${unexpected} unexpected statuses; p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms; service CPU ${summary.serviceCpuUsPerRequest} µs/request`,
     '',
     '| | first | first steady (t ≥ ' + String(warmupS) + ' s) | last | max | growth, last minute over first steady minute (or thirds of a shorter run) |',

@@ -19,7 +19,7 @@ const numbers = (name: string): number[] | undefined => process.env[name]?.split
 const number = (name: string): number | undefined => process.env[name] === undefined ? undefined : Number(process.env[name])
 const DEFAULT_PLAN = quick
   ? { warmupS: 1, saturationS: 1, fixedS: 2, repeats: 1, concurrency: [1, 10, 50, 100], rates: [200, 1000] }
-  : { warmupS: 3, saturationS: 5, fixedS: 5, repeats: 3, concurrency: [1, 10, 50, 100], rates: [200, 1000] }
+  : { warmupS: 4, saturationS: 5, fixedS: 5, repeats: 3, concurrency: [1, 10, 50, 100], rates: [200, 1000] }
 // Overrides for focused comparisons, e.g. BENCH_CONCURRENCY=50 BENCH_RATES= BENCH_SATURATION_S=10.
 const PLAN = {
   warmupS: number('BENCH_WARMUP_S') ?? DEFAULT_PLAN.warmupS,
@@ -129,8 +129,11 @@ async function pair (label: string, run: () => Promise<{ service: Measured, dire
 async function runScenario (scenario: Scenario): Promise<ScenarioResults> {
   service = await startService(build.dist, SERVICE_PORT, simulator.url, settings)
   log(`${scenario.title}: warm-up`)
+  // The first seconds of a fresh service cost up to 40% more CPU per request (JIT, heap sizing):
+  // warm it at two concurrencies before measuring anything.
   await measure(scenario, 'direct', 10, PLAN.warmupS)
   await measure(scenario, 'service', 10, PLAN.warmupS)
+  await measure(scenario, 'service', 50, PLAN.warmupS)
 
   const saturation: ScenarioResults['saturation'] = []
   for (const connections of PLAN.concurrency) {
