@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer, connect } from 'node:net'
+import { Redis } from 'ioredis'
 
 /** A free loopback port, found by binding port 0 and letting it go. */
 async function freePort (): Promise<number> {
@@ -58,5 +59,28 @@ export class RedisServer {
     child.kill('SIGKILL')
     await once(child, 'exit')
     this.#process = undefined
+  }
+}
+
+/**
+ * A Redis for tests that never stop it. CI starts one redis-server on loopback and names it in
+ * TEST_REDIS_URL (.ci/run); each call then gets a database of its own, emptied first, so the test
+ * files tap runs in parallel never see each other's keys. Without TEST_REDIS_URL a throwaway
+ * redis-server serves the test alone.
+ */
+export async function redisForTest (t: { teardown: (fn: () => unknown) => void }): Promise<{ url: string }> {
+  const shared = process.env.TEST_REDIS_URL
+  if (shared === undefined || shared === '') return await RedisServer.start(t)
+  const admin = new Redis(shared, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  try {
+    await admin.connect()
+    const [, databases] = await admin.config('GET', 'databases') as [string, string]
+    // Database 0 holds only the counter; the others are handed out in turn.
+    const database = 1 + ((await admin.incr('gop-test:next-database')) % (Number(databases) - 1))
+    await admin.select(database)
+    await admin.flushdb()
+    return { url: `${shared.replace(/\/\d*$/, '')}/${database}` }
+  } finally {
+    admin.disconnect()
   }
 }

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { SEED } from '../../src/simulator/seed.js'
-import { RedisServer } from '../helpers/redis.js'
+import { RedisServer, redisForTest } from '../helpers/redis.js'
 import { call, cancelPath, startStack, type Stack } from '../helpers/stack.js'
 
 interface Teardown { teardown: (fn: () => unknown) => void }
@@ -14,7 +14,7 @@ const asDashboard = { authorization: 'Bearer dashboard-key-0123456789' }
 for (const store of ['memory', 'redis'] as const) {
   t.test(`${store} store`, async (t) => {
     async function stack (t: Teardown, env: Record<string, string> = {}): Promise<Stack> {
-      const redisEnv: Record<string, string> = store === 'redis' ? { REDIS_URL: (await RedisServer.start(t)).url } : {}
+      const redisEnv: Record<string, string> = store === 'redis' ? { REDIS_URL: (await redisForTest(t)).url } : {}
       return await startStack(t, { env: { API_KEYS: KEYS, ...redisEnv, ...env } })
     }
     const cancel = async (url: string, key: string, itemIds: number[], headers: Record<string, string> = asSupport, orderId: string = demo.safeId) =>
