@@ -180,7 +180,7 @@ export function renderMarkdown (results: BenchResults): string {
   lines.push('- CPU figures come from /proc (utime + stime, 10 ms ticks). "cores busy" is CPU time over wall time; "other" is busy time on the machine not accounted for by the service, the simulator and the bench process.')
   lines.push('- A pair of runs (direct, then service) is repeated, up to twice, while other processes keep more than 0.3 cores busy; the calmest attempt is kept.')
   lines.push('- Every ITEMS_NOT_CANCELLABLE request addresses the same seeded order, so the service\'s per-order lock serialises them (the lookup happens inside the lock): that scenario\'s throughput is flat from -c 10 on by design.')
-  lines.push('- At -c 100 the scenarios with upstream calls exceed UPSTREAM_MAX_IN_FLIGHT (32) + UPSTREAM_QUEUE_LIMIT (32) unless those are raised, and the bulkhead sheds the excess with 503 at once, by design; those 503s are counted as unexpected.')
+  lines.push(`- UPSTREAM_QUEUE_LIMIT is ${results.service.env.UPSTREAM_QUEUE_LIMIT ?? 'the default 32'}: with the default, the -c 100 runs with upstream calls exceed 32 in flight + 32 waiting and the bulkhead sheds the excess with 503 at once, by design (those 503s count as unexpected here).`)
   lines.push('- Saturation runs of the cancel flow end when their pool of fresh orders is used up (the simulator keeps at most 10 000), so they can be shorter than the nominal duration.')
   lines.push('')
   return lines.join('\n')
