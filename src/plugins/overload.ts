@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import underPressure from '@fastify/under-pressure'
-import { sendProblem } from './problems.js'
+import { ProblemError } from '../http/problems.js'
 
 export interface OverloadOptions {
   /** Event-loop delay, in ms, beyond which requests are shed; 0 turns shedding off. */
@@ -16,10 +16,11 @@ export default fp<OverloadOptions>(async function overload (app, { maxEventLoopD
   await app.register(underPressure, {
     maxEventLoopDelay: maxEventLoopDelayMs,
     sampleInterval: 100,
-    pressureHandler: (request, reply) => {
-      // Returning without sending lets the request through.
+    // A rejection goes to the error handler and ends the request there. Sending the answer here
+    // would not: under-pressure then lets the request go on, and the route would run behind the 503.
+    pressureHandler: async (request) => {
       if (request.routeOptions.url === '/health/live') return
-      sendProblem(request, reply, { code: 'SERVICE_OVERLOADED', detail: 'The service is saturated; retry shortly.', retryAfterSeconds: 1 })
+      throw new ProblemError('SERVICE_OVERLOADED', 'The service is saturated; retry shortly.', { retryAfterSeconds: 1 })
     }
   })
 }, { name: 'overload' })
