@@ -24,8 +24,9 @@ function callContext (request: FastifyRequest, reply: FastifyReply, timeoutMs: n
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort(), timeoutMs)
   // Freed as soon as the answer is out: AbortSignal.timeout() would hold its signal, and whatever
-  // listens to it, for the whole deadline, thousands of them under load.
-  reply.raw.once('close', () => clearTimeout(timer))
+  // listens to it, for the whole deadline, thousands of them under load. Not on 'close': a caller
+  // hanging up must not lift the deadline from work still running (a late cancel to Gooten).
+  reply.raw.once('finish', () => clearTimeout(timer))
   return { signal: controller.signal, deadline: Date.now() + timeoutMs, log: request.log }
 }
 

@@ -147,3 +147,24 @@ t.test('a saturated event loop is shed with 503 while liveness still answers, an
   t.equal(sim.callCount('cancelItems'), 0, 'no cancel behind the 503')
   t.same(logs.lines.filter((line) => line.level === 40 || line.level === 50).map((line) => line.msg), [], 'no warning or error logged (a route running behind its 503 logs "Reply was already sent")')
 })
+
+t.test('a caller hanging up does not lift the deadline: no late cancel reaches Gooten', async (t) => {
+  const { url, sim } = await startStack(t, { env: { UPSTREAM_TIMEOUT_MS: '600' } })
+  // The lookup answers only after the deadline; had the deadline gone with the caller, the cancel would follow.
+  sim.enqueueFault({ kind: 'delay', op: 'getOrder', ms: 1200 })
+  const hangUp = new AbortController()
+  const request = fetch(`${url}${cancelPath(demo.safeId)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ itemIds: [demo.items.new] }),
+    signal: hangUp.signal
+  })
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  hangUp.abort()
+  await t.rejects(request, 'the caller gave up')
+  await new Promise((resolve) => setTimeout(resolve, 1800))
+  t.equal(sim.callCount('getOrder'), 1)
+  t.equal(sim.callCount('cancelItems'), 0, 'the deadline still ended the work')
+  const items = await call(url, itemsPath)
+  t.equal(items.body.items.find((item: { itemId: number }) => item.itemId === demo.items.new)?.status, 'New', 'the item is not cancelled')
+})
