@@ -72,11 +72,17 @@ function validationErrors (error: Required<Pick<FastifyLikeError, 'validation'>>
   })
 }
 
-const FASTIFY_CODES: Record<string, { code: ProblemCode, detail: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', detail: 'The request body is over 16 KiB.' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Send the body as application/json.' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'VALIDATION_FAILED', detail: 'The JSON body is empty.' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'VALIDATION_FAILED', detail: 'The body is not valid JSON.' }
+/** A VALIDATION_FAILED problem about the request as a whole: its `errors` hold one entry. */
+function unreadable (path: string, message: string, detail: string): MappedProblem {
+  return { code: 'VALIDATION_FAILED', detail, body: { errors: [{ path, message }] } }
+}
+
+const FASTIFY_CODES: Record<string, () => MappedProblem> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: () => ({ code: 'PAYLOAD_TOO_LARGE', detail: 'The request body is over 16 KiB.' }),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => ({ code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Send the body as application/json.' }),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => unreadable('/body', 'is empty', 'The JSON body is empty.'),
+  // secure-json-parse refuses __proto__ and constructor.prototype keys with the same error.
+  FST_ERR_CTP_INVALID_JSON_BODY: () => unreadable('/body', 'is not valid JSON, or holds a __proto__ or constructor.prototype key', 'The body is not valid JSON.')
 }
 
 /** Turns anything thrown while handling a request into the problem the caller gets. */
@@ -95,9 +101,9 @@ export function toProblem (error: unknown): MappedProblem {
     }
   }
   const known = FASTIFY_CODES[fastifyError.code ?? '']
-  if (known !== undefined) return { ...known }
+  if (known !== undefined) return known()
   const status = fastifyError.statusCode ?? 500
   // Other client errors from the framework: JSON syntax, prototype poisoning, bad content length.
-  if (status >= 400 && status < 500) return { code: 'VALIDATION_FAILED', detail: 'The request could not be read.' }
+  if (status >= 400 && status < 500) return unreadable('', 'could not be read', 'The request could not be read.')
   return { code: 'INTERNAL_ERROR', detail: 'Something went wrong on our side.', unexpected: true }
 }

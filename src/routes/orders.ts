@@ -10,7 +10,7 @@ import { callerAuthentication, requireWriteAccess } from '../plugins/caller-auth
 import { idempotencyHooks } from '../plugins/idempotency.js'
 import type { IdempotencyStore } from '../stores/types.js'
 import { jsonResponse, PROBLEM_RESPONSES } from './problem-responses.js'
-import { CANCEL_RESULT_EXAMPLES, CancelBody, CancelHeaders, CancelQuery, CancelResponse, CommonHeaders, ORDER_ITEMS_EXAMPLES, OrderItemsResponse, OrderParams } from './schemas.js'
+import { CANCEL_RESULT_EXAMPLES, CancelBody, CancelHeaders, CancelQuery, CancelResponse, CommonHeaders, NoQuery, ORDER_ITEMS_EXAMPLES, OrderItemsResponse, OrderParams } from './schemas.js'
 
 export interface OrdersRoutesOptions {
   config: Config
@@ -41,6 +41,15 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app,
   // Documented the same in every deployment, so the OpenAPI document does not depend on configuration.
   const security = [{ callerKey: [] }]
   if (config.callerKeys !== undefined) app.addHook('onRequest', callerAuthentication(config.callerKeys))
+  // No decoder runs, so a compressed body would be read as plain JSON (or fail as invalid JSON).
+  app.addHook('onRequest', (request, _reply, done) => {
+    const encoding = request.headers['content-encoding']
+    if (encoding === undefined || encoding.trim().toLowerCase() === 'identity') {
+      done()
+      return
+    }
+    done(new ProblemError('UNSUPPORTED_MEDIA_TYPE', 'Send the body uncompressed: no Content-Encoding is accepted.'))
+  })
 
   await app.register(rateLimit, {
     max: config.rateLimitPerMinute,
@@ -61,6 +70,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app,
       description: 'Looks the order up at Gooten and shows each item\'s id, SKU, quantity, Gooten status and whether it is still cancellable.',
       security,
       params: OrderParams,
+      querystring: NoQuery,
       headers: CommonHeaders,
       response: {
         200: jsonResponse('The order\'s items', OrderItemsResponse, ORDER_ITEMS_EXAMPLES),

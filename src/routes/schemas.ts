@@ -32,6 +32,9 @@ export const CancelHeaders = Type.Object({
   }))
 })
 
+/** The read takes no query parameters; any is refused rather than ignored. */
+export const NoQuery = Type.Object({}, { additionalProperties: false })
+
 export const CancelQuery = Type.Object({
   dryRun: Type.Optional(StringEnum(['true', 'false'], {
     description: 'true: run every check, forward nothing, answer what would happen.'

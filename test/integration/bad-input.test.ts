@@ -36,9 +36,11 @@ const cases: BadInput[] = [
   { name: 'extra property', body: '{"itemIds":[1],"force":true}', headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/body/force' },
   { name: 'array body', body: '[1,2]', headers: json, status: 400, code: 'VALIDATION_FAILED' },
   { name: 'null body', body: 'null', headers: json, status: 400, code: 'VALIDATION_FAILED' },
-  { name: 'invalid JSON', body: '{"itemIds":[1,', headers: json, status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'invalid JSON', body: '{"itemIds":[1,', headers: json, status: 400, code: 'VALIDATION_FAILED', errorPath: '/body' },
   { name: '__proto__ payload', body: '{"itemIds":[1],"__proto__":{"admin":true}}', headers: json, status: 400, code: 'VALIDATION_FAILED' },
   { name: 'constructor.prototype payload', body: '{"itemIds":[1],"constructor":{"prototype":{"admin":true}}}', headers: json, status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'gzip Content-Encoding', body: valid, headers: { ...json, 'content-encoding': 'gzip' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  { name: 'unknown query parameter on the read', method: 'GET', path: `/orders/${demo.safeId}/items?foo=bar`, status: 400, code: 'VALIDATION_FAILED', errorPath: '/querystring/foo' },
   { name: 'text/plain body', body: valid, headers: { 'content-type': 'text/plain' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   { name: 'form body', body: 'itemIds=1', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   { name: 'no content type', body: valid, headers: { 'content-type': '' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
@@ -73,6 +75,7 @@ t.test('every bad input gets a 4xx problem and reaches nothing upstream', async 
     t.equal(problem.status, testCase.status, `${testCase.name}: status in body`)
     t.equal(problem.requestId, response.headers.get('x-request-id'), `${testCase.name}: request id`)
     if (testCase.errorPath !== undefined) t.equal(problem.errors?.[0]?.path, testCase.errorPath, `${testCase.name}: error path`)
+    if (testCase.code === 'VALIDATION_FAILED') t.ok((problem.errors?.length ?? 0) > 0, `${testCase.name}: errors say what is wrong`)
     t.notMatch(text, /"stack"|at [A-Za-z]+ \(/, `${testCase.name}: no stack trace`)
   }
   t.equal(sim.calls.length, 0, 'the simulator saw no call')
