@@ -112,5 +112,8 @@ export function interpretCancel (answer: RawAnswer, requestedIds: readonly numbe
     const itemId = refusedItemId(entry, requested)
     if (itemId !== null) refusals.set(itemId, refusalReason(entry))
   }
+  // An answer that names none of the items (`{"HadError":false}`, a bare message) says nothing about
+  // what happened: the service reads the order again rather than report them refused.
+  if (succeeded.length === 0 && refusals.size === 0) throw bad('cancelItems', 'a cancel reply that names none of the items', answer.status)
   return { succeeded, refusals }
 }

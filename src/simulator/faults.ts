@@ -44,6 +44,8 @@ export interface RefuseFault extends FaultCommon { kind: 'refuse', op?: 'cancelI
 export interface ResetFault extends FaultCommon { kind: 'reset' }
 /** Cancel only: apply the cancel, then destroy the socket without answering. */
 export interface ResetAfterApplyFault extends FaultCommon { kind: 'reset-after-apply', op?: 'cancelItems' }
+/** Cancel only: apply the cancel, then answer 200 `{"HadError":false}`, naming no item (gooten-api.md's open question on the answer's shape). */
+export interface BareAnswerAfterApplyFault extends FaultCommon { kind: 'bare-answer-after-apply', op?: 'cancelItems' }
 /** Answer normally, with `Connection: close`. */
 export interface CloseKeepAliveFault extends FaultCommon { kind: 'close-keepalive' }
 
@@ -60,17 +62,18 @@ export type Fault =
   | RefuseFault
   | ResetFault
   | ResetAfterApplyFault
+  | BareAnswerAfterApplyFault
   | CloseKeepAliveFault
 
 export type FaultKind = Fault['kind']
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'status', 'delay', 'hang', 'html', 'invalid-json', 'had-error', 'message',
-  'wrong-shape', 'huge', 'refuse', 'reset', 'reset-after-apply', 'close-keepalive'
+  'wrong-shape', 'huge', 'refuse', 'reset', 'reset-after-apply', 'bare-answer-after-apply', 'close-keepalive'
 ]
 
 /** Kinds that only make sense on a cancel; their `op` is always `cancelItems`. */
-const CANCEL_ONLY = new Set<FaultKind>(['refuse', 'reset-after-apply'])
+const CANCEL_ONLY = new Set<FaultKind>(['refuse', 'reset-after-apply', 'bare-answer-after-apply'])
 const KINDS = new Set<string>(FAULT_KINDS)
 
 export class FaultError extends Error {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { cancelInOrder, numericId } from './store.js'
 import type { OrderStore } from './store.js'
-import type { CloseKeepAliveFault, DelayFault, Fault, HangFault, RefuseFault, ResetAfterApplyFault, ResetFault } from './faults.js'
+import type { BareAnswerAfterApplyFault, CloseKeepAliveFault, DelayFault, Fault, HangFault, RefuseFault, ResetAfterApplyFault, ResetFault } from './faults.js'
 import type { GootenErrorEntry } from './types.js'
 
 /** What to answer; the server turns it into an HTTP response. */
@@ -172,7 +172,7 @@ export function huge (): Buffer {
 export const DEFAULT_ERROR_MESSAGE = 'An error has occurred.'
 
 /** Faults whose whole answer is canned (the others alter normal processing). */
-export type CannedFault = Exclude<Fault, DelayFault | HangFault | RefuseFault | ResetFault | ResetAfterApplyFault | CloseKeepAliveFault>
+export type CannedFault = Exclude<Fault, DelayFault | HangFault | RefuseFault | ResetFault | ResetAfterApplyFault | BareAnswerAfterApplyFault | CloseKeepAliveFault>
 
 /** The canned answer of a fault that replaces the whole response. */
 export function faultReply (fault: CannedFault): Reply {

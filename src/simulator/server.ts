@@ -301,6 +301,7 @@ export async function startSimulator (options: SimulatorOptions = {}): Promise<S
     let refused: Set<number> | undefined
     let connectionClose = false
     let resetAfterApply = false
+    let bareAnswer = false
     if (fault !== undefined) {
       switch (fault.kind) {
         case 'delay':
@@ -317,6 +318,9 @@ export async function startSimulator (options: SimulatorOptions = {}): Promise<S
         case 'reset-after-apply':
           resetAfterApply = true
           break
+        case 'bare-answer-after-apply':
+          bareAnswer = true
+          break
         case 'close-keepalive':
           connectionClose = true
           break
@@ -331,7 +335,7 @@ export async function startSimulator (options: SimulatorOptions = {}): Promise<S
     } else {
       const result = cancelItems(ctx, params, orderId ?? '', ids, refused)
       if (result.changed > 0) cancelsApplied++
-      reply = result.reply
+      reply = bareAnswer ? { status: 200, contentType: 'application/json', body: '{"HadError":false}' } : result.reply
     }
     if (resetAfterApply) destroy(ex)
     else send(ex, reply, connectionClose)

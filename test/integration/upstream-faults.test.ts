@@ -86,6 +86,27 @@ t.test('a reset after Gooten applied the cancel: looked up again, answered cance
   t.equal(sim.callCount('cancelItems'), 1)
 })
 
+t.test('a cancel applied but answered {"HadError":false}, naming no item: looked up again, answered cancelled', async (t) => {
+  const { url, sim } = await startStack(t, { env: fast })
+  sim.enqueueFault({ kind: 'bare-answer-after-apply' })
+  const answer = await call(url, cancelPath(demo.safeId), { body })
+  t.equal(answer.status, 200)
+  t.equal(answer.body.outcome, 'cancelled')
+  t.same(answer.body.items, [{ itemId: demo.items.new, result: 'cancelled', previousStatus: 'New' }])
+  t.equal(sim.cancelsApplied, 1)
+  t.equal(sim.callCount('getOrder'), 2, 'the follow-up lookup told what happened')
+})
+
+t.test('a cancel answered with a bare message and nothing applied: outcome unknown, never "refused"', async (t) => {
+  const { url, sim } = await startStack(t, { env: fast })
+  sim.enqueueFault({ kind: 'had-error', op: 'cancelItems', message: 'Something went wrong.' })
+  const answer = await call(url, cancelPath(demo.safeId), { body })
+  t.equal(answer.status, 502)
+  t.equal(answer.body.code, 'UPSTREAM_BAD_RESPONSE')
+  t.equal(answer.body.outcomeKnown, false)
+  t.equal(sim.cancelsApplied, 0)
+})
+
 t.test('a cancel answered with HTML: the follow-up lookup shows nothing changed → 502, outcome unknown', async (t) => {
   const { url, sim } = await startStack(t, { env: fast })
   sim.enqueueFault({ kind: 'html', op: 'cancelItems' })

@@ -13,7 +13,7 @@ t.test('parseFault normalises times and the op of cancel-only kinds', async t =>
   t.same(parseFault({ kind: 'delay', ms: 0 }), { kind: 'delay', ms: 0, times: 1 })
   t.same(parseFault({ kind: 'message', message: 'm' }), { kind: 'message', message: 'm', times: 1 })
   t.same(parseFault({ kind: 'had-error' }), { kind: 'had-error', times: 1 })
-  t.equal(FAULT_KINDS.length, 13)
+  t.equal(FAULT_KINDS.length, 14)
   for (const kind of FAULT_KINDS) {
     const extra = kind === 'status' ? { status: 500 } : kind === 'delay' ? { ms: 1 } : kind === 'refuse' ? { itemIds: [] } : {}
     t.equal(parseFault({ kind, ...extra }).kind, kind)

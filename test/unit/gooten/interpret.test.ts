@@ -163,9 +163,12 @@ t.test('interpretCancel', async (t) => {
     t.same(reply.succeeded, [6924457, 6924459])
   })
 
-  t.test('Success and Errors may be absent or null', async (t) => {
-    t.same(interpretCancel(json({ HadError: false }), requested), { succeeded: [], refusals: new Map() })
-    t.same(interpretCancel(json({ HadError: false, Success: null, Errors: null }), requested), { succeeded: [], refusals: new Map() })
+  t.test('an answer that names none of the items is not trusted: absent, null or empty Success and Errors', async (t) => {
+    for (const body of [{ HadError: false }, { HadError: false, Success: null, Errors: null }, { HadError: false, Success: [], Errors: [] }, { HadError: true, Errors: [{ ErrorMessage: 'Something went wrong' }] }]) {
+      const error = failure(t, () => interpretCancel(json(body), requested))
+      t.equal(error.failure, 'bad_response', JSON.stringify(body))
+      t.ok(error.mayHaveReachedGooten, 'the service reads the order again to learn what happened')
+    }
   })
 
   t.test('common failures apply to cancel too', async (t) => {
@@ -218,8 +221,8 @@ t.test('interpretCancel', async (t) => {
   })
 
   t.test('credential words without HadError are not a refusal', async (t) => {
-    const reply = interpretCancel(json({ HadError: false, Errors: [{ ErrorMessage: 'recipe id warning' }] }), requested)
-    t.same(reply, { succeeded: [], refusals: new Map() })
+    const reply = interpretCancel(json({ HadError: false, Success: [6924457], Errors: [{ ErrorMessage: 'recipe id warning' }] }), requested)
+    t.same(reply, { succeeded: [6924457], refusals: new Map() })
   })
 
   t.test('HadError without credential words: refusals are read item by item', async (t) => {
