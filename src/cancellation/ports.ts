@@ -7,7 +7,10 @@ export interface GootenGateway {
   cancelItems: (gootenId: number, itemIds: readonly number[], context: CallContext) => Promise<GootenCancelReply>
 }
 
-/** Runs tasks for the same key one at a time (in this process, or across replicas). */
+/**
+ * Runs tasks for the same key one at a time (in this process, or across replicas). The task learns
+ * whether it had to wait for another one: what it read before may have changed meanwhile.
+ */
 export interface OrderLocks {
-  run: <T>(key: string, signal: AbortSignal, task: () => Promise<T>) => Promise<T>
+  run: <T>(key: string, signal: AbortSignal, task: (waited: boolean) => Promise<T>) => Promise<T>
 }

@@ -17,6 +17,9 @@ export interface CancellationServiceOptions {
 
 const UNCONFIRMED = 'The cancel call failed midway and Gooten does not show this item cancelled yet; it may still be.'
 
+/** The order as read, Gooten's id for it, and what to do with each requested item. */
+interface Prepared { order: GootenOrder, gootenId: number, plan: CancelPlan }
+
 export class CancellationService {
   constructor (private readonly options: CancellationServiceOptions) {}
 
@@ -40,7 +43,14 @@ export class CancellationService {
   }
 
   async #cancelNow (request: CancelRequest, context: CallContext): Promise<CancelOutcome> {
-    const { order, gootenId, plan } = await this.#prepare(request, context)
+    const prepared = await this.#prepare(request, context)
+    // Serialised by Gooten's own id too: the same order named once by its Safe Order ID and once by
+    // its numeric id holds two different locks above. Whoever had to wait here reads the order again.
+    return await this.options.locks.run(`gooten:${prepared.gootenId}`, context.signal, async (waited) =>
+      await this.#forward(request, waited ? await this.#prepare(request, context) : prepared, context))
+  }
+
+  async #forward (request: CancelRequest, { order, gootenId, plan }: Prepared, context: CallContext): Promise<CancelOutcome> {
     const orderId = order.safeId ?? request.orderId
     if (plan.toForward.length === 0) {
       return { orderId, gootenOrderId: gootenId, outcome: 'cancelled', items: withoutForwarding(plan) }
@@ -56,7 +66,7 @@ export class CancellationService {
     }
   }
 
-  async #prepare (request: CancelRequest, context: CallContext): Promise<{ order: GootenOrder, gootenId: number, plan: CancelPlan }> {
+  async #prepare (request: CancelRequest, context: CallContext): Promise<Prepared> {
     const order = await this.#lookup(request.orderId, context)
     const plan = planCancellation(order, request.itemIds)
     if (order.gootenId === null) {

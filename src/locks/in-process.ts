@@ -5,7 +5,7 @@ import { GootenError } from '../gooten/errors.js'
 export class InProcessLocks implements OrderLocks {
   readonly #tails = new Map<string, Promise<void>>()
 
-  async run<T>(key: string, signal: AbortSignal, task: () => Promise<T>): Promise<T> {
+  async run<T>(key: string, signal: AbortSignal, task: (waited: boolean) => Promise<T>): Promise<T> {
     const previous = this.#tails.get(key)
     let release!: () => void
     const mine = new Promise<void>((resolve) => { release = resolve })
@@ -14,7 +14,7 @@ export class InProcessLocks implements OrderLocks {
     this.#tails.set(key, tail)
     try {
       if (previous !== undefined) await waitFor(previous, signal)
-      return await task()
+      return await task(previous !== undefined)
     } finally {
       release()
       // Forget the key only once every task chained so far is done: a waiter that gave up

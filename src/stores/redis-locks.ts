@@ -24,27 +24,28 @@ export class RedisLocks implements OrderLocks {
     private readonly random: () => number = Math.random
   ) {}
 
-  async run<T>(key: string, signal: AbortSignal, task: () => Promise<T>): Promise<T> {
+  async run<T>(key: string, signal: AbortSignal, task: (waited: boolean) => Promise<T>): Promise<T> {
     const token = randomUUID()
     const redisKey = this.prefix + key
-    await this.#acquire(redisKey, token, signal)
+    const waited = await this.#acquire(redisKey, token, signal)
     try {
-      return await task()
+      return await task(waited)
     } finally {
       // A failed release is harmless: the lock expires on its own.
       await this.redis.eval(RELEASE_IF_OURS, 1, redisKey, token).catch(() => {})
     }
   }
 
-  async #acquire (redisKey: string, token: string, signal: AbortSignal): Promise<void> {
-    for (;;) {
+  /** Resolves once the lock is ours, with whether another holder had to be waited for. */
+  async #acquire (redisKey: string, token: string, signal: AbortSignal): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
       let acquired: string | null
       try {
         acquired = await this.redis.set(redisKey, token, 'PX', this.lockTtlMs, 'NX')
       } catch {
         throw new StoreUnavailableError('the lock store is unavailable')
       }
-      if (acquired === 'OK') return
+      if (acquired === 'OK') return attempt > 0
       // Poll with jitter until the holder releases; give up at the request's deadline.
       await sleep(10 + Math.floor(this.random() * 30), undefined, { signal }).catch(() => {
         throw new GootenError('timeout', 'cancelItems', 'the request deadline passed while another cancel of this order ran', { neverSent: true })

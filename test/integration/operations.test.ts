@@ -105,14 +105,14 @@ t.test('an injected connection pool and lock are used, and the pool is left to i
   const locks: OrderLocks = {
     run: async (key, _signal, task) => {
       lockedKeys.push(key)
-      return await task()
+      return await task(false)
     }
   }
   const app = await buildApp({ config: testConfig({ GOOTEN_BASE_URL: sim.url }), dispatcher: pool, locks, logStream: new LogCapture().stream })
   const answer = await app.inject({ method: 'POST', url: cancelPath(demo.safeId), payload: { itemIds: [demo.items.new] } })
   checkAnswer({ method: 'POST', path: cancelPath(demo.safeId), status: answer.statusCode, headers: answer.headers, text: answer.body })
   t.equal(answer.statusCode, 200)
-  t.same(lockedKeys, [`order:${demo.safeId}`])
+  t.same(lockedKeys, [`order:${demo.safeId}`, `gooten:${demo.gootenId}`])
   await app.close()
   t.equal(pool.closed, false, 'the app did not close a pool it does not own')
 })

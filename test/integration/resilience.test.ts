@@ -90,6 +90,21 @@ t.test('50 concurrent identical cancels produce exactly one upstream cancel', as
   t.equal(results.filter((result) => result === 'already_cancelled').length, 49)
 })
 
+t.test('the same order named by its Safe Order ID and by its numeric id at once: one upstream cancel', async (t) => {
+  const { url, sim } = await startStack(t)
+  // The first cancel call is slow, so the second request has read the order (item still New) before it lands.
+  sim.enqueueFault({ kind: 'delay', op: 'cancelItems', ms: 300 })
+  const [bySafeId, byNumericId] = await Promise.all([
+    call(url, cancelPath(demo.safeId), { body: { itemIds: [demo.items.new] } }),
+    new Promise((resolve) => setTimeout(resolve, 100)).then(async () =>
+      await call(url, cancelPath(String(demo.gootenId)), { body: { itemIds: [demo.items.new] } }))
+  ])
+  t.equal(sim.callCount('cancelItems'), 1, 'the second read the order again after waiting, and had nothing left to forward')
+  t.equal(bySafeId.status, 200)
+  t.equal(byNumericId.status, 200)
+  t.same([bySafeId.body.items?.[0]?.result, byNumericId.body.items?.[0]?.result], ['cancelled', 'already_cancelled'])
+})
+
 t.test('circuit: opens after consecutive failures, fails fast, then one trial call closes it', async (t) => {
   const { url, sim } = await startStack(t, { env: { CIRCUIT_FAILURE_THRESHOLD: '5', CIRCUIT_OPEN_MS: '400' } })
   sim.enqueueFault({ kind: 'status', op: 'getOrder', status: 500, times: 5 })

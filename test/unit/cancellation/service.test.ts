@@ -44,7 +44,7 @@ class FakeGooten implements GootenGateway {
 class CountingLocks implements OrderLocks {
   readonly keys: string[] = []
   readonly #inner = new InProcessLocks()
-  async run<T>(key: string, signal: AbortSignal, task: () => Promise<T>): Promise<T> {
+  async run<T>(key: string, signal: AbortSignal, task: (waited: boolean) => Promise<T>): Promise<T> {
     this.keys.push(key)
     return await this.#inner.run(key, signal, task)
   }
@@ -201,7 +201,7 @@ t.test('cancel success: only the items still to cancel are forwarded, in one cal
     ]
   })
   t.same(gooten.cancels, [{ gootenId: 520718, itemIds: [3, 1] }])
-  t.same(locks.keys, [`order:${SAFE_ID}`], 'the lock key ignores case')
+  t.same(locks.keys, [`order:${SAFE_ID}`, 'gooten:520718'], 'the lock key ignores case; then Gooten\'s own id')
 })
 
 t.test('cancel by numeric id of an order without a Safe Order ID: answered with the requested id', async (t) => {
@@ -210,7 +210,7 @@ t.test('cancel by numeric id of an order without a Safe Order ID: answered with 
   const outcome = await service.cancel(request([1], { orderId: '520718' }), context)
   t.equal(outcome.orderId, '520718')
   t.equal(outcome.outcome, 'cancelled')
-  t.same(locks.keys, ['order:520718'])
+  t.same(locks.keys, ['order:520718', 'gooten:520718'])
 })
 
 t.test('cancel partly accepted: partially_cancelled', async (t) => {
