@@ -38,11 +38,18 @@ export default fp(async function readiness (app) {
 
   app.addHook('onRequest', async (request, reply) => {
     inFlight++
-    // 'close' fires for every reply, even when the client went away first.
-    reply.raw.once('close', () => {
+    let counted = true
+    const done = (): void => {
+      if (!counted) return
+      counted = false
       inFlight--
       if (inFlight === 0) drained?.()
-    })
+    }
+    // 'close' fires for every reply that got its turn on the socket, even when the client went away
+    // first. A pipelined request still queued behind another when its connection dies never gets
+    // one; Node closes its request instead.
+    reply.raw.once('close', done)
+    request.raw.once('close', () => { if (request.raw.socket.destroyed) done() })
     if (state === 'draining' && !request.routeOptions.url?.startsWith('/health/')) {
       return sendProblem(request, reply, { code: 'NOT_READY', detail: 'The service is shutting down; retry on another replica.', retryAfterSeconds: 1 })
     }

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { connect } from 'node:net'
 import { Pool } from 'undici'
 import { SEED } from '../../src/simulator/seed.js'
 import { checkAnswer, checkedFetch } from '../helpers/contract.js'
@@ -182,4 +183,23 @@ t.test('a caller hanging up does not lift the deadline: no late cancel reaches G
   t.equal(sim.callCount('cancelItems'), 0, 'the deadline still ended the work')
   const items = await call(url, itemsPath)
   t.equal(items.body.items?.find((item) => item.itemId === demo.items.new)?.status, 'New', 'the item is not cancelled')
+})
+
+t.test('pipelined requests on a connection that dies do not hold up a graceful drain', async (t) => {
+  const { url, sim, app } = await startStack(t)
+  sim.enqueueFault({ kind: 'delay', op: 'getOrder', ms: 200 })
+  const { port } = new URL(url)
+  const socket = connect(Number(port), '127.0.0.1')
+  socket.on('error', () => {})
+  const get = (path: string): string => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`
+  // The read waits for Gooten; the two behind it are queued on the same connection when it dies.
+  socket.write(get(itemsPath) + get('/health/live') + get('/health/live'))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  socket.destroy()
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  const drained = await Promise.race([
+    app.readiness.drain().then(() => 'drained'),
+    new Promise((resolve) => setTimeout(resolve, 5000, 'still waiting'))
+  ])
+  t.equal(drained, 'drained', 'nothing is counted in flight any more')
 })
