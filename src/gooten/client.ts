@@ -76,18 +76,21 @@ export class GootenClient {
   readonly #observer: UpstreamObserver | undefined
   readonly #random: () => number
   readonly #credentials: string
+  readonly #recipeQuery: string
 
   constructor (options: GootenClientOptions) {
     this.#options = options
     this.#observer = options.observer
     this.#random = options.random ?? Math.random
-    // Percent-encoded once: the billing key is base64-like and holds + / =.
-    this.#credentials = `recipeid=${encodeURIComponent(options.recipeId)}&partnerBillingKey=${encodeURIComponent(options.partnerBillingKey)}`
+    // Percent-encoded once: the billing key is base64-like and holds + / =. Gooten's order lookup
+    // takes the recipe id alone, so the private key travels only on the calls that change an order.
+    this.#recipeQuery = `recipeid=${encodeURIComponent(options.recipeId)}`
+    this.#credentials = `${this.#recipeQuery}&partnerBillingKey=${encodeURIComponent(options.partnerBillingKey)}`
   }
 
   /** Looks an order up by Safe Order ID or numeric GootenId. */
   async getOrder (orderId: string, context: CallContext): Promise<GootenOrder> {
-    const pathAndQuery = `/api/v/5/source/api/orders?id=${encodeURIComponent(orderId)}&${this.#credentials}`
+    const pathAndQuery = `/api/v/5/source/api/orders?id=${encodeURIComponent(orderId)}&${this.#recipeQuery}`
     return await this.#call('getOrder', { method: 'GET', pathAndQuery }, context, interpretOrder, lookupMayRetry)
   }
 
