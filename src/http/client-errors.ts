@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Socket } from 'node:net'
-import { PROBLEMS, problemType } from './problems.js'
+import { problemDocument } from './problems.js'
 
 const REASONS = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' } as const
 
@@ -14,15 +14,11 @@ export function answerClientError (error: NodeJS.ErrnoException, socket: Socket)
   if (error.code === 'ECONNRESET' || socket.destroyed) return
   const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
   const requestId = randomUUID()
-  const body = JSON.stringify({
-    type: problemType('VALIDATION_FAILED'),
-    title: PROBLEMS.VALIDATION_FAILED.title,
+  const detail = status === 408 ? 'The request was not received in time.' : status === 431 ? 'The request headers are too large.' : 'The request is not valid HTTP.'
+  const body = JSON.stringify(problemDocument('VALIDATION_FAILED', detail, requestId, {
     status,
-    detail: status === 408 ? 'The request was not received in time.' : status === 431 ? 'The request headers are too large.' : 'The request is not valid HTTP.',
-    code: 'VALIDATION_FAILED',
-    requestId,
-    errors: [{ path: '', message: status === 408 ? 'arrived too slowly' : 'could not be parsed' }]
-  })
+    body: { errors: [{ path: '', message: status === 408 ? 'arrived too slowly' : 'could not be parsed' }] }
+  }))
   if (socket.writable) {
     socket.write(`HTTP/1.1 ${status} ${REASONS[status]}\r\ncontent-type: application/problem+json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`)
   }

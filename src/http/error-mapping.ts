@@ -77,12 +77,12 @@ function unreadable (path: string, message: string, detail: string): MappedProbl
   return { code: 'VALIDATION_FAILED', detail, body: { errors: [{ path, message }] } }
 }
 
-const FASTIFY_CODES: Record<string, () => MappedProblem> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: () => ({ code: 'PAYLOAD_TOO_LARGE', detail: 'The request body is over 16 KiB.' }),
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => ({ code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Send the body as application/json.' }),
-  FST_ERR_CTP_EMPTY_JSON_BODY: () => unreadable('/body', 'is empty', 'The JSON body is empty.'),
+const FASTIFY_CODES: Record<string, MappedProblem> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', detail: 'The request body is over 16 KiB.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Send the body as application/json.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: unreadable('/body', 'is empty', 'The JSON body is empty.'),
   // secure-json-parse refuses __proto__ and constructor.prototype keys with the same error.
-  FST_ERR_CTP_INVALID_JSON_BODY: () => unreadable('/body', 'is not valid JSON, or holds a __proto__ or constructor.prototype key', 'The body is not valid JSON.')
+  FST_ERR_CTP_INVALID_JSON_BODY: unreadable('/body', 'is not valid JSON, or holds a __proto__ or constructor.prototype key', 'The body is not valid JSON.')
 }
 
 /** Turns anything thrown while handling a request into the problem the caller gets. */
@@ -101,7 +101,7 @@ export function toProblem (error: unknown): MappedProblem {
     }
   }
   const known = FASTIFY_CODES[fastifyError.code ?? '']
-  if (known !== undefined) return known()
+  if (known !== undefined) return known
   const status = fastifyError.statusCode ?? 500
   // Other client errors from the framework: JSON syntax, prototype poisoning, bad content length.
   if (status >= 400 && status < 500) return unreadable('', 'could not be read', 'The request could not be read.')

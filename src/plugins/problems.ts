@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { toProblem, type MappedProblem } from '../http/error-mapping.js'
-import { PROBLEMS, problemType } from '../http/problems.js'
+import { PROBLEMS, problemDocument } from '../http/problems.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -11,19 +11,11 @@ declare module 'fastify' {
 }
 
 export function sendProblem (request: FastifyRequest, reply: FastifyReply, problem: MappedProblem): FastifyReply {
-  const { status, title } = PROBLEMS[problem.code]
   request.problemCode = problem.code
   if (problem.retryAfterSeconds !== undefined) reply.header('retry-after', String(problem.retryAfterSeconds))
   for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value)
-  return reply.code(status).type('application/problem+json').send({
-    type: problemType(problem.code),
-    title,
-    status,
-    detail: problem.detail,
-    code: problem.code,
-    requestId: request.id,
-    ...problem.body
-  })
+  return reply.code(PROBLEMS[problem.code].status).type('application/problem+json')
+    .send(problemDocument(problem.code, problem.detail, request.id, { body: problem.body }))
 }
 
 /** Every error, ours or the framework's, leaves as RFC 9457 problem+json with a stable code. */
