@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Readiness: 200 when the service can serve
-         * @description 503 while starting, while draining for shutdown, while the Gooten circuit breaker is open, or while the service sheds load; needs no caller key.
+         * @description 503 while starting, while draining for shutdown, while the Gooten circuit breaker pauses calls (CIRCUIT_OPEN_MS after it opens), or while the service sheds load; needs no caller key.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -275,6 +275,16 @@ export interface operations {
                     };
                 };
             };
+            /** @description `EXPECTATION_FAILED`: The Expect header asks for something this service does not do */
+            417: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getReadiness: {
@@ -301,6 +311,16 @@ export interface operations {
                     "application/json": {
                         status: string;
                     };
+                };
+            };
+            /** @description `EXPECTATION_FAILED`: The Expect header asks for something this service does not do */
+            417: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `NOT_READY`: The service is not ready; `SERVICE_OVERLOADED`: The service is overloaded */
@@ -338,6 +358,16 @@ export interface operations {
                      *     gooten_upstream_in_flight 0
                      */
                     "text/plain": string;
+                };
+            };
+            /** @description `EXPECTATION_FAILED`: The Expect header asks for something this service does not do */
+            417: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `NOT_READY`: The service is not ready; `SERVICE_OVERLOADED`: The service is overloaded */
@@ -413,6 +443,19 @@ export interface operations {
             };
             /** @description `ORDER_NOT_FOUND`: Order not found */
             404: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `EXPECTATION_FAILED`: The Expect header asks for something this service does not do */
+            417: {
                 headers: {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
@@ -605,7 +648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `ITEMS_NOT_CANCELLABLE`: Items are no longer cancellable; `IDEMPOTENCY_KEY_IN_USE`: A request with this Idempotency-Key is still being processed */
+            /** @description `ITEMS_NOT_CANCELLABLE`: Items are no longer cancellable; `IDEMPOTENCY_KEY_IN_USE`: A request with this Idempotency-Key is still being processed; `ORDER_BUSY`: Another cancel of this order is still running */
             409: {
                 headers: {
                     "Idempotency-Replayed": components["headers"]["Idempotency-Replayed"];
@@ -636,6 +679,20 @@ export interface operations {
             };
             /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json */
             415: {
+                headers: {
+                    "Idempotency-Replayed": components["headers"]["Idempotency-Replayed"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `EXPECTATION_FAILED`: The Expect header asks for something this service does not do */
+            417: {
                 headers: {
                     "Idempotency-Replayed": components["headers"]["Idempotency-Replayed"];
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];

@@ -15,6 +15,7 @@ import { answerClientError } from './http/client-errors.js'
 import readiness from './plugins/readiness.js'
 import requestLog from './plugins/request-log.js'
 import overload from './plugins/overload.js'
+import expectations from './plugins/expectations.js'
 import openapi from './plugins/swagger.js'
 import healthRoutes from './routes/health.js'
 import { createStores } from './stores/index.js'
@@ -111,6 +112,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   // First among route-adding plugins: it documents only the routes registered after it.
   await app.register(openapi)
   await app.register(requestLog)
+  await app.register(expectations)
   await app.register(readiness)
   await app.register(overload, { maxEventLoopDelayMs: config.overloadMaxEventLoopDelayMs })
   await app.register(metrics, { processMetrics: options.processMetrics ?? false })

@@ -33,3 +33,12 @@ export class OutcomeUnknownError extends Error {
     super('The cancel call failed and Gooten does not yet show every item cancelled.')
   }
 }
+
+/** Another cancel of the same order held its lock until this request's deadline passed. */
+export class OrderBusyError extends Error {
+  override name = 'OrderBusyError'
+
+  constructor () {
+    super('another cancel of this order was still running when the request deadline passed')
+  }
+}

@@ -7,10 +7,15 @@ export interface GootenGateway {
   cancelItems: (gootenId: number, itemIds: readonly number[], context: CallContext) => Promise<GootenCancelReply>
 }
 
+/** A reading of the lock store's logical clock, which advances whenever any lock is released. */
+export type LockStamp = number
+
 /**
- * Runs tasks for the same key one at a time (in this process, or across replicas). The task learns
- * whether it had to wait for another one: what it read before may have changed meanwhile.
+ * Per-key mutual exclusion (in this process, or across replicas) with optimistic reads: take a
+ * stamp, read what the lock protects, then run under the lock; the task learns whether the key
+ * was held by anyone since the stamp. If it was, the read may be stale and must be repeated.
  */
 export interface OrderLocks {
-  run: <T>(key: string, signal: AbortSignal, task: (waited: boolean) => Promise<T>) => Promise<T>
+  stamp: () => Promise<LockStamp>
+  run: <T>(key: string, since: LockStamp, signal: AbortSignal, task: (stale: boolean) => Promise<T>) => Promise<T>
 }

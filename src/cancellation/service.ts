@@ -37,17 +37,24 @@ export class CancellationService {
       const { order, gootenId, plan } = await this.#prepare(request, context)
       return { orderId: order.safeId ?? request.orderId, gootenOrderId: gootenId, outcome: 'dry_run', items: withoutForwarding(plan) }
     }
-    // Serialised per order, and the order is read inside the lock: each cancel sees the statuses the one before left.
-    const lockKey = `order:${request.orderId.toLowerCase()}`
-    return await this.options.locks.run(lockKey, context.signal, async () => await this.#cancelNow(request, context))
+    // One lock per Gooten order, by its numeric id, whatever id form the caller used. The order is
+    // read before the lock (its id comes from the read), and read again under the lock whenever
+    // someone held that lock since the read began: each cancel then plans from the statuses the one
+    // before left, and no item is forwarded twice.
+    const { locks } = this.options
+    const since = await locks.stamp()
+    const prepared = await this.#prepare(request, context)
+    return await locks.run(`gooten:${prepared.gootenId}`, since, context.signal, async (stale) =>
+      await this.#forward(request, stale ? await this.#prepareAgain(request, prepared.gootenId, context) : prepared, context))
   }
 
-  async #cancelNow (request: CancelRequest, context: CallContext): Promise<CancelOutcome> {
+  /** The order read again under its lock; it must still be the order that lock is for. */
+  async #prepareAgain (request: CancelRequest, gootenId: number, context: CallContext): Promise<Prepared> {
     const prepared = await this.#prepare(request, context)
-    // Serialised by Gooten's own id too: the same order named once by its Safe Order ID and once by
-    // its numeric id holds two different locks above. Whoever had to wait here reads the order again.
-    return await this.options.locks.run(`gooten:${prepared.gootenId}`, context.signal, async (waited) =>
-      await this.#forward(request, waited ? await this.#prepare(request, context) : prepared, context))
+    if (prepared.gootenId !== gootenId) {
+      throw new GootenError('bad_response', 'getOrder', 'Gooten\'s order document changed its GootenId between two reads')
+    }
+    return prepared
   }
 
   async #forward (request: CancelRequest, { order, gootenId, plan }: Prepared, context: CallContext): Promise<CancelOutcome> {

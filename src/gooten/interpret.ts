@@ -14,7 +14,9 @@ export interface RawAnswer {
 // Gooten reports a bad recipe id or billing key in free text; these are the words seen in its docs and clients.
 const CREDENTIAL_WORDS = /recipe ?id|billing ?key|authori[sz]|api ?key|credential/i
 const NOT_FOUND_WORDS = /not (be )?found|does not exist|no such order|unknown order/i
-const STATUS_WORDS = /status|production|shipped|cannot be cancel|can ?not be cancel|not cancel/i
+const STATUS_WORDS = /status|production|shipped|delivered/i
+// A refusal for now, without a status: Gooten's own words for an item it will not cancel yet.
+const FOR_NOW_WORDS = /at this (time|moment)|currently|right now|temporar|try again later/i
 const ITEM_MISSING_WORDS = /not (be )?found|does not exist|not (part )?(of|in) (the|this) order|invalid (order )?item/i
 
 const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504])
@@ -76,6 +78,7 @@ export function interpretOrder (answer: RawAnswer): GootenOrder {
 function refusalReason (entry: ErrorEntry): RefusalReason {
   const text = `${entry.PropertyName ?? ''} ${entry.ErrorMessage ?? ''}`
   if (STATUS_WORDS.test(text)) return 'not_cancellable_status'
+  if (FOR_NOW_WORDS.test(text)) return 'not_cancellable_now'
   if (ITEM_MISSING_WORDS.test(text)) return 'not_in_order'
   return 'unrecognised'
 }

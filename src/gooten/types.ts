@@ -16,7 +16,7 @@ export interface GootenOrderItem {
   status: string
 }
 
-export type RefusalReason = 'not_cancellable_status' | 'not_in_order' | 'unrecognised'
+export type RefusalReason = 'not_cancellable_status' | 'not_cancellable_now' | 'not_in_order' | 'unrecognised'
 
 /** Gooten's answer to a cancel call. */
 export interface GootenCancelReply {

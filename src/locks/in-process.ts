@@ -1,21 +1,39 @@
-import type { OrderLocks } from '../cancellation/ports.js'
-import { GootenError } from '../gooten/errors.js'
+import type { LockStamp, OrderLocks } from '../cancellation/ports.js'
+import { OrderBusyError } from '../cancellation/errors.js'
 
-/** Per-key mutual exclusion within this process: each key keeps a chain of waiting tasks. */
+/**
+ * Per-key mutual exclusion within this process: each key keeps a chain of waiting tasks. Every
+ * release advances a logical clock and is remembered per key, so a task can tell whether the key
+ * was held since a stamp its caller took before reading.
+ */
 export class InProcessLocks implements OrderLocks {
   readonly #tails = new Map<string, Promise<void>>()
+  #clock = 0
+  /** Each key's last release, oldest first; bounded, see #remember. */
+  readonly #releasedAt = new Map<string, LockStamp>()
+  /** Keys dropped from #releasedAt count as released at this stamp: never newer than the truth. */
+  #forgottenUpTo = 0
 
-  async run<T>(key: string, signal: AbortSignal, task: (waited: boolean) => Promise<T>): Promise<T> {
+  constructor (private readonly maxRemembered = 10_000) {}
+
+  async stamp (): Promise<LockStamp> {
+    return this.#clock
+  }
+
+  async run<T>(key: string, since: LockStamp, signal: AbortSignal, task: (stale: boolean) => Promise<T>): Promise<T> {
     const previous = this.#tails.get(key)
     let release!: () => void
     const mine = new Promise<void>((resolve) => { release = resolve })
     // The next task waits for both: if this one gives up waiting, the one before still holds the key.
     const tail = previous === undefined ? mine : Promise.all([previous, mine]).then(() => {})
     this.#tails.set(key, tail)
+    let held = false
     try {
       if (previous !== undefined) await waitFor(previous, signal)
-      return await task(previous !== undefined)
+      held = true
+      return await task(previous !== undefined || this.#lastRelease(key) > since)
     } finally {
+      if (held) this.#remember(key, ++this.#clock)
       release()
       // Forget the key only once every task chained so far is done: a waiter that gave up
       // releases its own turn early, while the one before it may still hold the key.
@@ -24,13 +42,27 @@ export class InProcessLocks implements OrderLocks {
       })
     }
   }
+
+  #lastRelease (key: string): LockStamp {
+    return this.#releasedAt.get(key) ?? this.#forgottenUpTo
+  }
+
+  /** Bounded memory: the oldest release goes first, and raises the stamp every forgotten key reports. */
+  #remember (key: string, stamp: LockStamp): void {
+    this.#releasedAt.delete(key)
+    this.#releasedAt.set(key, stamp)
+    if (this.#releasedAt.size <= this.maxRemembered) return
+    const [oldestKey, oldestStamp] = this.#releasedAt.entries().next().value as [string, LockStamp]
+    this.#releasedAt.delete(oldestKey)
+    this.#forgottenUpTo = oldestStamp
+  }
 }
 
 async function waitFor (turn: Promise<void>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) throw lockTimeout()
+  if (signal.aborted) throw new OrderBusyError()
   let onAbort!: () => void
   const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(lockTimeout())
+    onAbort = () => reject(new OrderBusyError())
     signal.addEventListener('abort', onAbort, { once: true })
   })
   try {
@@ -38,8 +70,4 @@ async function waitFor (turn: Promise<void>, signal: AbortSignal): Promise<void>
   } finally {
     signal.removeEventListener('abort', onAbort)
   }
-}
-
-function lockTimeout (): GootenError {
-  return new GootenError('timeout', 'cancelItems', 'the request deadline passed while another cancel of this order ran', { neverSent: true })
 }

@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set when the caller's key is read-only. */
     callerReadOnly: boolean
+    /** Why the caller could not be identified; answered once the rate limiter has counted the request. */
+    authenticationProblem: ProblemError | undefined
   }
 }
 
@@ -23,23 +25,38 @@ const unauthorized = (detail: string): ProblemError => new ProblemError('UNAUTHO
   headers: { 'www-authenticate': 'Bearer realm="gooten-order-proxy"' }
 })
 
-/** An onRequest hook that identifies the caller by `Authorization: Bearer <key>`. */
+/**
+ * Identifies the caller by `Authorization: Bearer <key>` in two steps: `identify` (onRequest) finds
+ * the key or notes why not, and `enforce` (preParsing) answers 401. In between, the rate limiter
+ * counts every request, unauthenticated ones per client address, so guessing keys is limited too.
+ */
 export function callerAuthentication (keys: CallerKey[]) {
   const known: KnownKey[] = keys.map(({ name, readOnly, key }) => ({ name, readOnly, digest: digestOf(key) }))
-  return async function authenticate (request: FastifyRequest): Promise<void> {
-    const header = request.headers.authorization
-    if (header === undefined) throw unauthorized('Send Authorization: Bearer <key>.')
+  function check (header: string | undefined): KnownKey | ProblemError {
+    if (header === undefined) return unauthorized('Send Authorization: Bearer <key>.')
     const match = /^Bearer +([\x21-\x7E]{1,512})$/i.exec(header)
-    if (match === null) throw unauthorized('The Authorization header must use the Bearer scheme.')
+    if (match === null) return unauthorized('The Authorization header must use the Bearer scheme.')
     const presented = digestOf(match[1] as string)
     // Check every key, so the time taken does not tell which key came close.
     let found: KnownKey | undefined
     for (const candidate of known) {
       if (timingSafeEqual(candidate.digest, presented)) found = candidate
     }
-    if (found === undefined) throw unauthorized('The caller key is not valid.')
-    request.caller = found.name
-    request.callerReadOnly = found.readOnly
+    return found ?? unauthorized('The caller key is not valid.')
+  }
+  return {
+    identify: async function identify (request: FastifyRequest): Promise<void> {
+      const outcome = check(request.headers.authorization)
+      if (outcome instanceof ProblemError) {
+        request.authenticationProblem = outcome
+        return
+      }
+      request.caller = outcome.name
+      request.callerReadOnly = outcome.readOnly
+    },
+    enforce: async function enforce (request: FastifyRequest): Promise<void> {
+      if (request.authenticationProblem !== undefined) throw request.authenticationProblem
+    }
   }
 }
 

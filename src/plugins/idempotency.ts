@@ -19,8 +19,8 @@ interface CancelRequestShape {
 /**
  * Idempotency-Key for the cancel route, after the IETF httpapi draft and Stripe: the first
  * completed answer for caller + route + key is replayed for 24 h; the same key with another
- * request is refused, and so is a second try while the first still runs. Answers of 5xx are
- * not kept: nothing is known to have happened, so a retry should run again.
+ * request is refused, and so is a second try while the first still runs. Answers of 5xx and
+ * ORDER_BUSY are not kept: nothing is known to have happened, so a retry should run again.
  */
 export function idempotencyHooks (store: IdempotencyStore, route: string) {
   async function preHandler (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
@@ -29,7 +29,7 @@ export function idempotencyHooks (store: IdempotencyStore, route: string) {
     const { params, body, query } = request as unknown as CancelRequestShape
     // Hashed: keys are caller-chosen text, and the store key must be bounded and opaque.
     const key = createHash('sha256').update(`${request.caller}\n${route}\n${idempotencyKey}`).digest('hex')
-    const fingerprint = `${params.orderId.toLowerCase()}|${[...body.itemIds].sort((a, b) => a - b).join(',')}|${query.dryRun === 'true'}`
+    const fingerprint = `${params.orderId}|${[...body.itemIds].sort((a, b) => a - b).join(',')}|${query.dryRun === 'true'}`
     // A store that cannot be reached throws StoreUnavailableError: 503, and nothing is cancelled.
     const claim = await store.claim(key, fingerprint)
     switch (claim.kind) {
@@ -50,7 +50,8 @@ export function idempotencyHooks (store: IdempotencyStore, route: string) {
     if (claim === undefined) return payload
     request.idempotencyClaim = undefined
     try {
-      if (reply.statusCode >= 500) await store.release(claim.key, claim.token)
+      // Answers that say "try again" are not kept: the retry with the same key must run again.
+      if (reply.statusCode >= 500 || request.problemCode === 'ORDER_BUSY') await store.release(claim.key, claim.token)
       else await store.complete(claim.key, claim.token, { status: reply.statusCode, contentType: String(reply.getHeader('content-type')), body: String(payload) })
     } catch {
       // The answer still goes out; the claim expires on its own.

@@ -65,6 +65,7 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
           type: 'string',
           examples: ['# HELP gooten_upstream_in_flight Gooten calls in flight\n# TYPE gooten_upstream_in_flight gauge\ngooten_upstream_in_flight 0\n']
         },
+        417: problemResponse(['EXPECTATION_FAILED']),
         // Draining turns every route but /health/* away; load shedding every route but liveness.
         503: problemResponse(['NOT_READY', 'SERVICE_OVERLOADED'])
       }

@@ -13,7 +13,10 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Liveness: 200 while the process runs',
       description: 'Answers 200 as long as the process runs, even while it sheds load or drains; needs no caller key.',
       security: [],
-      response: { 200: { ...HealthStatus, description: 'The process is alive', examples: [{ status: 'ok' }] } }
+      response: {
+        200: { ...HealthStatus, description: 'The process is alive', examples: [{ status: 'ok' }] },
+        417: problemResponse(['EXPECTATION_FAILED'])
+      }
     }
   }, async () => ({ status: 'ok' }))
 
@@ -22,10 +25,11 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['operations'],
       operationId: 'getReadiness',
       summary: 'Readiness: 200 when the service can serve',
-      description: '503 while starting, while draining for shutdown, while the Gooten circuit breaker is open, or while the service sheds load; needs no caller key.',
+      description: '503 while starting, while draining for shutdown, while the Gooten circuit breaker pauses calls (CIRCUIT_OPEN_MS after it opens), or while the service sheds load; needs no caller key.',
       security: [],
       response: {
         200: { ...HealthStatus, description: 'Ready to serve', examples: [{ status: 'ready' }] },
+        417: problemResponse(['EXPECTATION_FAILED']),
         503: problemResponse(['NOT_READY', 'SERVICE_OVERLOADED'])
       }
     }
@@ -33,7 +37,9 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (app.readiness.state !== 'ready') {
       return sendProblem(request, reply, { code: 'NOT_READY', detail: `The service is ${app.readiness.state}.`, retryAfterSeconds: 1 })
     }
-    if (app.circuit.state === 'open') {
+    // Only while the pause lasts: the trial call that may close the circuit comes from a request, and
+    // a gateway sends an unready replica none, so an open circuit must not keep it unready for good.
+    if (app.circuit.state === 'open' && app.circuit.retryAfterMs > 0) {
       const retryAfterSeconds = Math.max(1, Math.ceil(app.circuit.retryAfterMs / 1000))
       return sendProblem(request, reply, { code: 'NOT_READY', detail: 'Calls to Gooten are paused after repeated failures.', retryAfterSeconds })
     }

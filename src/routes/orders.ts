@@ -36,11 +36,17 @@ const CANCEL_ROUTE = '/orders/:orderId/items/cancel'
 
 const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app, { config, idempotency, redis }) => {
   app.decorateRequest('callerReadOnly', false)
+  app.decorateRequest('authenticationProblem', undefined)
   app.decorateRequest('idempotencyClaim', undefined)
   const idempotent = idempotencyHooks(idempotency, CANCEL_ROUTE)
   // Documented the same in every deployment, so the OpenAPI document does not depend on configuration.
   const security = [{ callerKey: [] }]
-  if (config.callerKeys !== undefined) app.addHook('onRequest', callerAuthentication(config.callerKeys))
+  if (config.callerKeys !== undefined) {
+    const authentication = callerAuthentication(config.callerKeys)
+    app.addHook('onRequest', authentication.identify)
+    // After every onRequest hook, the rate limiter's included; before the body is read.
+    app.addHook('preParsing', authentication.enforce)
+  }
   // No decoder runs, so a compressed body would be read as plain JSON (or fail as invalid JSON).
   app.addHook('onRequest', (request, _reply, done) => {
     const encoding = request.headers['content-encoding']
@@ -57,8 +63,8 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (app,
     enableDraftSpec: true,
     // With Redis the counters are shared by every replica; if Redis is away, requests are not limited rather than refused.
     ...(redis === undefined ? {} : { redis, nameSpace: 'gop:rate:', skipOnError: true }),
-    // Per caller when keys are on (auth runs first), else per client address.
-    keyGenerator: (request) => config.callerKeys === undefined ? `ip:${request.ip}` : `caller:${request.caller}`,
+    // Per caller when keys are on and the key is good (identified first), else per client address.
+    keyGenerator: (request) => config.callerKeys === undefined || request.authenticationProblem !== undefined ? `ip:${request.ip}` : `caller:${request.caller}`,
     errorResponseBuilder: (_request, context) => new ProblemError('RATE_LIMITED', `Over ${context.max} requests per minute; retry in ${context.after}.`)
   })
 

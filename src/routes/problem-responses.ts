@@ -33,8 +33,10 @@ const PROBLEM_EXAMPLES: Record<ProblemCode, { detail: string, extras?: Record<st
     }
   },
   IDEMPOTENCY_KEY_IN_USE: { detail: 'A request with this Idempotency-Key is still being processed; retry shortly.' },
+  ORDER_BUSY: { detail: 'Another cancel of this order was still running when this request\'s time ran out; nothing was forwarded. Retry shortly.' },
   PAYLOAD_TOO_LARGE: { detail: 'The request body is over 16 KiB.' },
   UNSUPPORTED_MEDIA_TYPE: { detail: 'Send the body as application/json.' },
+  EXPECTATION_FAILED: { detail: 'Only Expect: 100-continue is supported.' },
   ITEMS_NOT_IN_ORDER: {
     detail: '1 of the requested items are not in this order.',
     extras: {
@@ -86,7 +88,7 @@ function responses (codes: ProblemCode[]): Record<number, ReturnType<typeof prob
 }
 
 const COMMON: ProblemCode[] = [
-  'VALIDATION_FAILED', 'UNAUTHORIZED', 'RATE_LIMITED', 'ORDER_NOT_FOUND', 'INTERNAL_ERROR',
+  'VALIDATION_FAILED', 'UNAUTHORIZED', 'EXPECTATION_FAILED', 'RATE_LIMITED', 'ORDER_NOT_FOUND', 'INTERNAL_ERROR',
   'UPSTREAM_BAD_RESPONSE', 'UPSTREAM_UNAVAILABLE', 'NOT_READY', 'SERVICE_OVERLOADED', 'UPSTREAM_TIMEOUT'
 ]
 
@@ -94,7 +96,7 @@ const COMMON: ProblemCode[] = [
 export const PROBLEM_RESPONSES = {
   read: responses(COMMON),
   cancel: responses([
-    ...COMMON, 'FORBIDDEN', 'ITEMS_NOT_CANCELLABLE', 'IDEMPOTENCY_KEY_IN_USE', 'PAYLOAD_TOO_LARGE',
+    ...COMMON, 'FORBIDDEN', 'ITEMS_NOT_CANCELLABLE', 'IDEMPOTENCY_KEY_IN_USE', 'ORDER_BUSY', 'PAYLOAD_TOO_LARGE',
     'UNSUPPORTED_MEDIA_TYPE', 'ITEMS_NOT_IN_ORDER', 'IDEMPOTENCY_KEY_REUSED', 'CANCEL_REJECTED', 'STORE_UNAVAILABLE'
   ])
 }

@@ -3,10 +3,11 @@ import type { Redis } from 'ioredis'
 import type { OrderLocks } from '../cancellation/ports.js'
 import type { Config } from '../config.js'
 import { InProcessLocks } from '../locks/in-process.js'
+import { RedisLockBackend } from '../locks/redis-backend.js'
+import { SharedLocks } from '../locks/shared.js'
 import { MemoryIdempotencyStore } from './memory-idempotency.js'
 import type { StoreLogger } from './redis-client.js'
 import { RedisIdempotencyStore } from './redis-idempotency.js'
-import { RedisLocks } from './redis-locks.js'
 import type { IdempotencyStore } from './types.js'
 
 export interface Stores {
@@ -34,7 +35,7 @@ export async function createStores (config: Config, log: StoreLogger): Promise<S
   await Promise.race([once(redis, 'ready'), new Promise((resolve) => setTimeout(resolve, FIRST_CONNECT_WAIT_MS).unref())])
   return {
     idempotency: new RedisIdempotencyStore(redis, holdMs),
-    locks: new RedisLocks(redis, holdMs),
+    locks: new SharedLocks(new RedisLockBackend(redis, holdMs)),
     redis,
     close: async () => { disconnect() }
   }

@@ -1,8 +1,9 @@
 import t from 'tap'
 import { once } from 'node:events'
 import { connect } from 'node:net'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { SEED } from '../../src/simulator/seed.js'
-import { checkedFetch } from '../helpers/contract.js'
+import { checkAnswer, checkedFetch } from '../helpers/contract.js'
 import { call, cancelPath, startStack } from '../helpers/stack.js'
 
 const { demo } = SEED
@@ -81,6 +82,31 @@ t.test('every bad input gets a 4xx problem and reaches nothing upstream', async 
     t.notMatch(text, /"stack"|at [A-Za-z]+ \(/, `${testCase.name}: no stack trace`)
   }
   t.equal(sim.calls.length, 0, 'the simulator saw no call')
+})
+
+/** A request through node:http, which (unlike fetch) lets any Expect header through. */
+async function rawRequest (url: string, path: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number, headers: IncomingMessage['headers'], text: string }> {
+  const request = httpRequest(`${url}${path}`, { method, headers })
+  request.end(body)
+  const [response] = await once(request, 'response') as [IncomingMessage]
+  let text = ''
+  for await (const chunk of response) text += String(chunk)
+  return { status: response.statusCode ?? 0, headers: response.headers, text }
+}
+
+t.test('an Expect other than 100-continue is a 417 problem, logged like any request; 100-continue still works', async (t) => {
+  const { url, sim, logs } = await startStack(t)
+  for (const [method, path] of [['POST', cancelPath(demo.safeId)], ['GET', `/orders/${demo.safeId}/items`], ['GET', '/health/live']]) {
+    const answer = await rawRequest(url, path as string, method as string, { ...json, expect: 'pay-first' }, method === 'POST' ? valid : undefined)
+    checkAnswer({ method: method as string, path: path as string, status: answer.status, headers: answer.headers, text: answer.text })
+    t.equal(answer.status, 417, `${method} ${path as string}`)
+    t.match(JSON.parse(answer.text), { code: 'EXPECTATION_FAILED', status: 417, requestId: answer.headers['x-request-id'] })
+  }
+  t.match(logs.find('request finished').at(-1), { status: 417, code: 'EXPECTATION_FAILED' })
+  t.equal(sim.calls.length, 0)
+  const continued = await rawRequest(url, cancelPath(demo.safeId), 'POST', { ...json, expect: '100-continue' }, valid)
+  t.equal(continued.status, 200)
+  t.equal(sim.callCount('cancelItems'), 1)
 })
 
 t.test('a request id that is not safe to echo is replaced by a generated one', async (t) => {

@@ -81,6 +81,18 @@ t.test('rate limit per caller: 429 problem with Retry-After and RateLimit header
   t.equal(otherCaller.status, 200, 'another caller has its own budget')
 })
 
+t.test('requests without a valid key are rate limited per client address, apart from the callers\' budgets', async (t) => {
+  const { url, sim } = await startStack(t, { env: { API_KEYS, RATE_LIMIT_PER_MINUTE: '2' } })
+  const guesses = [`Bearer ${WRITER_KEY.replace('w', 'x')}`, `Bearer ${WRITER_KEY.replace('w', 'y')}`, `Bearer ${WRITER_KEY.replace('w', 'z')}`]
+  const answers = []
+  for (const authorization of guesses) answers.push(await call(url, cancelPath(demo.safeId), { body, headers: { authorization } }))
+  t.same(answers.map((answer) => [answer.status, answer.body.code]), [[401, 'UNAUTHORIZED'], [401, 'UNAUTHORIZED'], [429, 'RATE_LIMITED']], 'the third guess from one address is limited')
+  t.equal((await call(url, cancelPath(demo.safeId), { body })).status, 429, 'so is a request with no key at all')
+  const caller = await call(url, cancelPath(demo.safeId), { body, headers: { authorization: `Bearer ${WRITER_KEY}` } })
+  t.equal(caller.status, 200, 'a caller with a good key from that address keeps its own budget')
+  t.equal(sim.callCount('cancelItems'), 1)
+})
+
 t.test('without keys the rate limit is per client address', async (t) => {
   const { url } = await startStack(t, { env: { RATE_LIMIT_PER_MINUTE: '1' } })
   t.equal((await call(url, `/orders/${demo.safeId}/items`)).status, 200)

@@ -75,6 +75,19 @@ t.test('partial success: Gooten refuses some items', async (t) => {
   t.notMatch(String(answer.body.items?.[1]?.reason), /cannot be cancelled in status/, 'the reason is in our words, not Gooten\'s')
 })
 
+t.test('Gooten refusing a Pending item "at this time" is not reported as past pre-production', async (t) => {
+  const { url, sim } = await startStack(t)
+  sim.enqueueFault({ kind: 'refuse', itemIds: [mixed.items.pending] })
+  const answer = await call(url, cancelPath(mixed.safeId), { body: { itemIds: [mixed.items.pending] } })
+  t.equal(answer.body.code, 'CANCEL_REJECTED')
+  t.same(answer.body.items, [{
+    itemId: mixed.items.pending,
+    result: 'failed',
+    previousStatus: 'Pending',
+    reason: 'Gooten refused to cancel the item at this time; a later request may succeed.'
+  }])
+})
+
 t.test('Gooten refusing every item is CANCEL_REJECTED with each reason', async (t) => {
   const { url, sim } = await startStack(t)
   sim.enqueueFault({ kind: 'refuse', itemIds: [demo.items.new, demo.items.hold] })

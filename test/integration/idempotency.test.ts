@@ -75,6 +75,32 @@ for (const store of ['memory', 'redis'] as const) {
       t.equal(retried.headers.get('idempotency-replayed'), null)
     })
 
+    t.test('a cancel that ran out of time behind another cancel of the order: 409 ORDER_BUSY, not kept under its key', async (t) => {
+      const { url, sim } = await stack(t, { UPSTREAM_TIMEOUT_MS: '600' })
+      sim.enqueueFault({ kind: 'hang', op: 'cancelItems' })
+      const first = call(url, cancelPath(demo.safeId), { body: { itemIds: [demo.items.new] }, headers: asSupport })
+      while (sim.callCount('cancelItems') === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+      // The first holds the order's lock past its deadline, while it looks the order up again (slowly).
+      sim.enqueueFault({ kind: 'delay', op: 'getOrder', ms: 400, times: 2 })
+      const busy = await cancel(url, 'key-busy', [demo.items.new], asSupport, String(demo.gootenId))
+      t.equal(busy.status, 409)
+      t.equal(busy.body.code, 'ORDER_BUSY')
+      t.equal(busy.headers.get('retry-after'), '1')
+      t.match(busy.body.detail, /Another cancel of this order/)
+      t.equal((await first).status, 504, 'the first is answered by its own deadline')
+      const retried = await cancel(url, 'key-busy', [demo.items.new], asSupport, String(demo.gootenId))
+      t.equal(retried.headers.get('idempotency-replayed'), null, 'the retry with the same key ran again')
+      t.equal(retried.status, 200)
+    })
+
+    t.test('the fingerprint keeps the order id as sent: a mistyped case is not replayed to the corrected request', async (t) => {
+      const { url } = await stack(t)
+      const mistyped = await cancel(url, 'key-case', [demo.items.new], asSupport, demo.safeId.toUpperCase())
+      t.equal(mistyped.status, 404)
+      const corrected = await cancel(url, 'key-case', [demo.items.new], asSupport, demo.safeId)
+      t.equal(corrected.body.code, 'IDEMPOTENCY_KEY_REUSED', 'another order id is another request')
+    })
+
     t.test('nothing is stored for requests that failed validation or authentication', async (t) => {
       const { url, sim } = await stack(t)
       t.equal((await cancel(url, 'key-6', [0])).status, 400)

@@ -11,7 +11,9 @@ const { demo, mixed } = SEED
 interface Answer { status: number, body: Record<string, unknown>, replayed: string | null }
 
 // One caller per scenario, so each has its own rate-limit budget.
-const CALLERS = ['idem', 'bulk', 'outage', 'limited'].map((name) => ({ name, key: `${name}-key-0123456789abcdef` }))
+// The race sends 300 cancels: six callers share them, each within the rate limit.
+const RACERS = Array.from({ length: 6 }, (_, i) => `race${i}`)
+const CALLERS = ['idem', 'bulk', ...RACERS, 'outage', 'limited'].map((name) => ({ name, key: `${name}-key-0123456789abcdef` }))
 const API_KEYS = CALLERS.map(({ name, key }) => `${name}:${key}`).join(',')
 const as = (name: string): Record<string, string> => ({ authorization: `Bearer ${name}-key-0123456789abcdef` })
 const LIMIT = 60
@@ -62,6 +64,32 @@ t.test('two replicas sharing Redis', async (t) => {
       await post(i % 2 === 0 ? a : b, `/orders/${demo.safeId}/items/cancel`, { itemIds: [demo.items.hold] }, as('bulk'))))
     t.ok(answers.every((answer) => answer.status === 200), answers.map((answer) => answer.status).join(','))
     t.equal(sim.callCount('cancelItems'), 1)
+  })
+
+  t.test('one order named by its Safe Order ID on one replica and its numeric id on the other, 150 times: one upstream cancel each', async (t) => {
+    sim.reset()
+    const trials = 150
+    const doubles: string[] = []
+    const told: Record<string, number> = {}
+    for (let trial = 0; trial < trials; trial++) {
+      const order = sim.freshOrder()
+      const itemIds = order.Items.map((item) => item.Images?.[0]?.OrderItemId as number)
+      const before = sim.callCount('cancelItems')
+      // Both start within a few milliseconds of each other, in either order.
+      const [first, second] = trial % 2 === 0 ? [a, b] : [b, a]
+      const caller = as(RACERS[trial % RACERS.length] as string)
+      const bySafeId = post(first, `/orders/${order.Id}/items/cancel`, { itemIds }, caller)
+      await new Promise((resolve) => setTimeout(resolve, trial % 4))
+      const byNumericId = post(second, `/orders/${String(order.GootenId)}/items/cancel`, { itemIds }, caller)
+      const answers = await Promise.all([bySafeId, byNumericId])
+      if (sim.callCount('cancelItems') - before !== 1) doubles.push(order.Id as string)
+      const results = answers.map((answer) => answer.status === 200
+        ? (answer.body.items as Array<{ result: string }>).map((item) => item.result).join('+')
+        : `${answer.status} ${String(answer.body.code)}`).sort().join(' | ')
+      told[results] = (told[results] ?? 0) + 1
+    }
+    t.same(doubles, [], 'no order was cancelled upstream twice')
+    t.same(told, { 'already_cancelled+already_cancelled | cancelled+cancelled': trials }, 'one caller told cancelled, the other already cancelled')
   })
 
   t.test('the rate limit holds across both replicas', async (t) => {

@@ -32,8 +32,18 @@ t.test('Retry-After: 120 does not fit the deadline: 503 at once, passing the wai
   const answer = await call(url, itemsPath)
   t.equal(answer.status, 503)
   t.equal(answer.body.code, 'UPSTREAM_UNAVAILABLE')
-  t.equal(answer.headers.get('retry-after'), '120')
+  t.equal(answer.headers.get('retry-after'), '60', 'capped at a minute')
   t.equal(sim.callCount('getOrder'), 1, 'no retry')
+})
+
+t.test('an absurd Retry-After from Gooten reaches callers as a minute at most', async (t) => {
+  const { url, sim } = await startStack(t)
+  for (const retryAfter of ['999999999', 'Sun, 01 Jan 2999 00:00:00 GMT']) {
+    sim.enqueueFault({ kind: 'status', op: 'getOrder', status: 503, retryAfter })
+    const answer = await call(url, itemsPath)
+    t.equal(answer.status, 503)
+    t.equal(answer.headers.get('retry-after'), '60', retryAfter)
+  }
 })
 
 t.test('retry budget: with Gooten answering only 503, upstream calls stay under 1.2 × inbound', async (t) => {

@@ -203,19 +203,41 @@ t.test('a Retry-After beyond the remaining deadline: fail at once and pass the w
   const server = await startServer(t, (_req, res) => sendJson(res, 503, {}, { 'retry-after': '120' }))
   const h = harness(server.pool, server.origin)
   const error = await failure(h.client.getOrder('1', h.context({ deadlineInMs: 5000 })))
-  t.match(error, { failure: 'unavailable', details: { status: 503, retryAfterMs: 120000 } })
+  t.match(error, { failure: 'unavailable', details: { status: 503, retryAfterMs: 60000 } }, 'a wait beyond a minute is capped')
   t.equal(server.received.length, 1)
   t.same(h.retried, [])
 })
 
 t.test('a spent retry budget stops retries', async (t) => {
   const server = await startServer(t, (_req, res) => sendJson(res, 503, {}))
-  const h = harness(server.pool, server.origin, { retryBudget: new RetryBudget(0, 1, 1) })
+  const h = harness(server.pool, server.origin, { retryBudget: new RetryBudget({ percent: 0, minPerSecond: 0, cap: 1 }) })
   await failure(h.client.getOrder('1', h.context()))
   t.equal(server.received.length, 2, 'the one token in reserve paid for one retry')
   await failure(h.client.getOrder('1', h.context()))
   t.equal(server.received.length, 3, 'no token left: no retry')
   t.same(h.retried, ['getOrder'])
+})
+
+t.test('a quiet service retries each transient failure: the budget refills with time, not only with traffic', async (t) => {
+  // Two short 503 episodes a few seconds apart, then one 503 asking for a second's wait.
+  const script = [503, 503, 503, 200, 503, 503, 503, 200, 503, 200]
+  const server = await startServer(t, (_req, res, index) => {
+    const status = script[index] ?? 200
+    if (status === 503) {
+      res.setHeader('retry-after', '0')
+      sendJson(res, 503, {})
+    } else sendJson(res, 200, ORDER)
+  })
+  let now = 0
+  const h = harness(server.pool, server.origin, { retryBudget: new RetryBudget({ cap: 3, now: () => now }) })
+  await failure(h.client.getOrder('1', h.context()))
+  t.same(await h.client.getOrder('1', h.context()), PARSED_ORDER, 'the first episode spends the budget')
+  now += 4000
+  await failure(h.client.getOrder('1', h.context()))
+  t.same(await h.client.getOrder('1', h.context()), PARSED_ORDER)
+  now += 4000
+  t.same(await h.client.getOrder('1', h.context()), PARSED_ORDER, 'seconds later, the lone 503 is retried')
+  t.equal(server.received.length, script.length)
 })
 
 t.test('cancelItems is not retried after a reset', async (t) => {
@@ -375,7 +397,7 @@ t.test('logs: one line per call, right level, never a credential or URL', async 
     if (index < answers.length) (answers[index] as (r: typeof res) => void)(res)
     else req.socket.destroy()
   })
-  const h = harness(server.pool, server.origin, { retryBudget: new RetryBudget(0, 0) })
+  const h = harness(server.pool, server.origin, { retryBudget: new RetryBudget({ percent: 0, minPerSecond: 0, cap: 0 }) })
   const errors: GootenError[] = []
   await h.client.getOrder('1', h.context())
   errors.push(await failure(h.client.getOrder('2', h.context())))

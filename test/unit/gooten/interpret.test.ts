@@ -273,13 +273,17 @@ t.test('interpretCancel', async (t) => {
   t.test('refusal reasons', async (t) => {
     const reason = (message: string): string | undefined =>
       interpretCancel(json({ HadError: true, Errors: [{ ErrorMessage: message, AttemptedValue: 6924457 }] }), requested).refusals.get(6924457)
-    for (const message of ['Invalid status', 'Item is in production', 'already shipped', 'Item cannot be cancelled', 'Item can not be canceled', 'could not cancel']) {
+    for (const message of ['Invalid status', 'Item is in production', 'already shipped', 'Order item 6924457 cannot be cancelled in status Printing.', 'already delivered']) {
       t.equal(reason(message), 'not_cancellable_status', message)
+    }
+    // Gooten's words for a Pending item: nothing says its status is past pre-production.
+    for (const message of ['Order item 6924457 cannot be cancelled at this time.', 'The item is currently locked', 'Please try again later']) {
+      t.equal(reason(message), 'not_cancellable_now', message)
     }
     for (const message of ['Item not found', 'Item could not be found', 'Item does not exist', 'Item is not part of the order', 'Item not in this order', 'Invalid order item', 'invalid item id']) {
       t.equal(reason(message), 'not_in_order', message)
     }
-    for (const message of ['Something went wrong', '']) {
+    for (const message of ['Something went wrong', 'Item cannot be cancelled', 'could not cancel', '']) {
       t.equal(reason(message), 'unrecognised', JSON.stringify(message))
     }
     t.equal(interpretCancel(json({ HadError: true, Errors: [{ AttemptedValue: 6924457 }] }), requested).refusals.get(6924457), 'unrecognised', 'no text at all')

@@ -6,8 +6,13 @@ const NOW = Date.parse('2026-01-01T12:00:00Z')
 t.test('delta-seconds', async (t) => {
   t.equal(parseRetryAfter('0', NOW), 0)
   t.equal(parseRetryAfter('3', NOW), 3000)
-  t.equal(parseRetryAfter(' 120 ', NOW), 120000)
-  t.equal(parseRetryAfter('999999999', NOW), 999999999000)
+  t.equal(parseRetryAfter(' 60 ', NOW), 60000)
+})
+
+t.test('a wait beyond a minute is taken as a minute', async (t) => {
+  t.equal(parseRetryAfter('61', NOW), 60000)
+  t.equal(parseRetryAfter('999999999', NOW), 60000)
+  t.equal(parseRetryAfter('Sun, 01 Jan 2999 00:00:00 GMT', NOW), 60000)
 })
 
 t.test('HTTP-date', async (t) => {

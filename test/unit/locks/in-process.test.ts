@@ -1,5 +1,5 @@
 import t from 'tap'
-import { GootenError } from '../../../src/gooten/errors.js'
+import { OrderBusyError } from '../../../src/cancellation/errors.js'
 import { InProcessLocks } from '../../../src/locks/in-process.js'
 
 const never = (): AbortSignal => new AbortController().signal
@@ -14,18 +14,18 @@ function gate (): { promise: Promise<void>, open: () => void } {
 /** Lets every pending promise callback run. */
 const settle = async (): Promise<void> => { await new Promise((resolve) => setImmediate(resolve)) }
 
-t.test('tasks on one key run one at a time, in arrival order', async (t) => {
+t.test('tasks on one key run one at a time, in arrival order; other keys do not wait', async (t) => {
   const locks = new InProcessLocks()
   const log: string[] = []
   const gates = [gate(), gate(), gate()]
-  const runs = gates.map(async ({ promise }, i) => await locks.run('order:1', never(), async () => {
+  const runs = gates.map(async ({ promise }, i) => await locks.run('order:1', 0, never(), async () => {
     log.push(`start ${i}`)
     await promise
     log.push(`end ${i}`)
     return i
   }))
   await settle()
-  t.same(log, ['start 0'])
+  t.equal(await locks.run('order:2', 0, never(), async () => 'other key ran'), 'other key ran')
   gates[2]?.open()
   gates[1]?.open()
   await settle()
@@ -35,123 +35,101 @@ t.test('tasks on one key run one at a time, in arrival order', async (t) => {
   t.same(log, ['start 0', 'end 0', 'start 1', 'end 1', 'start 2', 'end 2'])
 })
 
-t.test('different keys do not wait for each other', async (t) => {
+t.test('a task learns whether the key was held since its stamp', async (t) => {
   const locks = new InProcessLocks()
+  const before = await locks.stamp()
+  t.equal(await locks.run('k', before, never(), async (stale) => stale), false, 'never held: the read stands')
+  t.equal(await locks.run('k', before, never(), async (stale) => stale), true, 'released after the stamp: read again')
+  t.equal(await locks.run('k', await locks.stamp(), never(), async (stale) => stale), false, 'released before the stamp')
+  const stamp = await locks.stamp()
+  await locks.run('other', stamp, never(), async () => {})
+  t.equal(await locks.run('k', stamp, never(), async (stale) => stale), false, 'another key\'s release does not matter')
+
   const held = gate()
-  const first = locks.run('order:1', never(), async () => await held.promise)
-  let ran = false
-  await locks.run('order:2', never(), async () => { ran = true })
-  t.ok(ran)
+  const holder = locks.run('k', await locks.stamp(), never(), async () => await held.promise)
+  const waiter = locks.run('k', await locks.stamp(), never(), async (stale) => stale)
   held.open()
-  await first
+  await holder
+  t.equal(await waiter, true, 'had to wait: read again')
 })
 
-t.test('a failing task passes its error on and frees the key', async (t) => {
+t.test('a failing task passes its error on, frees the key and counts as held', async (t) => {
   const locks = new InProcessLocks()
-  const failing = locks.run('k', never(), async () => { throw new Error('task failed') })
-  const next = locks.run('k', never(), async () => 'next ran')
+  const stamp = await locks.stamp()
+  const failing = locks.run('k', stamp, never(), async () => { throw new Error('task failed') })
   await t.rejects(failing, { message: 'task failed' })
-  t.equal(await next, 'next ran')
+  t.equal(await locks.run('k', stamp, never(), async (stale) => stale), true)
 })
 
-t.test('abort while waiting: GootenError timeout, and the task never runs', async (t) => {
-  const locks = new InProcessLocks()
-  const held = gate()
-  const first = locks.run('k', never(), async () => await held.promise)
-  const controller = new AbortController()
-  let ran = false
-  const waiting = locks.run('k', controller.signal, async () => { ran = true })
-  await settle()
-  controller.abort()
-  const error = await waiting.catch((e: unknown) => e)
-  t.ok(error instanceof GootenError)
-  t.match(error, { failure: 'timeout', op: 'cancelItems', details: { neverSent: true } })
-  t.equal((error as GootenError).mayHaveReachedGooten, false)
-  held.open()
-  await first
-  t.equal(ran, false)
+t.test('a wait that outlasts the deadline is OrderBusyError, and the task never runs', async (t) => {
+  for (const [name, signal] of [['aborted while waiting', new AbortController()], ['aborted before', AbortSignal.abort()]] as const) {
+    const locks = new InProcessLocks()
+    const held = gate()
+    const first = locks.run('k', 0, never(), async () => await held.promise)
+    let ran = false
+    const waiting = locks.run('k', 0, signal instanceof AbortController ? signal.signal : signal, async () => { ran = true })
+      .catch((error: unknown) => error)
+    await settle()
+    if (signal instanceof AbortController) signal.abort()
+    t.ok(await waiting instanceof OrderBusyError, name)
+    held.open()
+    await first
+    t.equal(ran, false, name)
+  }
+  t.equal(await new InProcessLocks().run('k', 0, AbortSignal.abort(), async () => 'ran'), 'ran', 'a free key does not look at the signal')
 })
 
-t.test('an already-aborted signal fails at once when the key is held', async (t) => {
-  const locks = new InProcessLocks()
-  const held = gate()
-  const first = locks.run('k', never(), async () => await held.promise)
-  let ran = false
-  await t.rejects(locks.run('k', AbortSignal.abort(), async () => { ran = true }), { name: 'GootenError', failure: 'timeout' })
-  t.equal(ran, false)
-  held.open()
-  await first
-})
-
-t.test('an already-aborted signal does not matter when the key is free', async (t) => {
-  const locks = new InProcessLocks()
-  t.equal(await locks.run('k', AbortSignal.abort(), async () => 'ran'), 'ran')
-})
-
-t.test('a waiter that gave up does not break the chain', async (t) => {
+t.test('a waiter that gave up neither breaks the chain nor lets the next caller in early', async (t) => {
   const locks = new InProcessLocks()
   const log: string[] = []
   const held = gate()
-  const first = locks.run('k', never(), async () => {
+  const first = locks.run('k', 0, never(), async () => {
     log.push('A start')
     await held.promise
     log.push('A end')
   })
   const controller = new AbortController()
-  const quitter = locks.run('k', controller.signal, async () => { log.push('B ran') })
-  const third = locks.run('k', never(), async () => { log.push('C start') })
-  await settle()
+  const quitter = locks.run('k', 0, controller.signal, async () => { log.push('B ran') })
   controller.abort()
-  await t.rejects(quitter, { name: 'GootenError', failure: 'timeout' })
+  await quitter.catch(() => log.push('B gave up'))
+  const third = locks.run('k', 0, never(), async () => { log.push('C start') })
   await settle()
-  t.same(log, ['A start'], 'C still waits for A')
+  t.same(log, ['A start', 'B gave up'], 'C still waits for A')
   held.open()
   await Promise.all([first, third])
-  t.same(log, ['A start', 'A end', 'C start'])
+  t.same(log, ['A start', 'B gave up', 'A end', 'C start'])
 })
 
 t.test('a waiter that finishes stops listening to its signal', async (t) => {
   const locks = new InProcessLocks()
   const controller = new AbortController()
-  await locks.run('k', never(), async () => {})
   const held = gate()
-  const first = locks.run('k', never(), async () => await held.promise)
-  const second = locks.run('k', controller.signal, async () => 'second ran')
+  const first = locks.run('k', 0, never(), async () => await held.promise)
+  const second = locks.run('k', 0, controller.signal, async () => 'second ran')
   held.open()
   await first
   t.equal(await second, 'second ran')
   controller.abort()
-  t.equal(await locks.run('k', never(), async () => 'still fine'), 'still fine')
+  t.equal(await locks.run('k', 0, never(), async () => 'still fine'), 'still fine')
 })
 
-t.test('the key is forgotten once its last task is done', async (t) => {
+t.test('the chain is forgotten once its last task is done', async (t) => {
   const locks = new InProcessLocks()
-  await Promise.all([
-    locks.run('k', never(), async () => {}),
-    locks.run('k', never(), async () => {})
-  ])
+  await Promise.all([locks.run('k', 0, never(), async () => {}), locks.run('k', 0, never(), async () => {})])
   // Cleanup runs once the chain settles, a turn of the loop later.
-  await new Promise((resolve) => setImmediate(resolve))
+  await settle()
   // Had the key been kept, this aborted caller would have had to wait on it and been refused.
-  t.equal(await locks.run('k', AbortSignal.abort(), async () => 'ran at once'), 'ran at once')
+  t.equal(await locks.run('k', 0, AbortSignal.abort(), async () => 'ran at once'), 'ran at once')
 })
 
-t.test('a waiter that gives up does not let the next caller in while the holder still runs', async (t) => {
-  const locks = new InProcessLocks()
-  const log: string[] = []
-  const heldByA = gate()
-  const a = locks.run('k', never(), async () => {
-    log.push('A start')
-    await heldByA.promise
-    log.push('A end')
-  })
-  const giveUp = new AbortController()
-  const b = locks.run('k', giveUp.signal, async () => { log.push('B ran') })
-  giveUp.abort()
-  await b.catch(() => log.push('B gave up'))
-  const c = locks.run('k', never(), async () => { log.push('C start') })
-  await new Promise((resolve) => setImmediate(resolve))
-  heldByA.open()
-  await Promise.all([a, c])
-  t.same(log, ['A start', 'B gave up', 'A end', 'C start'])
+t.test('releases beyond the memory bound are forgotten safely: an old stamp reads again', async (t) => {
+  const locks = new InProcessLocks(2)
+  const old = await locks.stamp()
+  await locks.run('a', old, never(), async () => {})
+  const afterA = await locks.stamp()
+  await locks.run('b', afterA, never(), async () => {})
+  await locks.run('c', afterA, never(), async () => {})
+  t.equal(await locks.run('a', old, never(), async (stale) => stale), true, 'a was forgotten, but released after the stamp')
+  t.equal(await locks.run('never-held', old, never(), async (stale) => stale), true, 'unknown keys count as released when the oldest remembered was')
+  t.equal(await locks.run('never-held-2', await locks.stamp(), never(), async (stale) => stale), false, 'a fresh stamp trusts its read')
 })

@@ -1,10 +1,11 @@
 import { once } from 'node:events'
 import t from 'tap'
 import type { Redis } from 'ioredis'
-import { GootenError } from '../../../src/gooten/errors.js'
+import { OrderBusyError } from '../../../src/cancellation/errors.js'
+import { RedisLockBackend } from '../../../src/locks/redis-backend.js'
+import { SharedLocks } from '../../../src/locks/shared.js'
 import { connectRedis } from '../../../src/stores/redis-client.js'
 import { RedisIdempotencyStore } from '../../../src/stores/redis-idempotency.js'
-import { RedisLocks } from '../../../src/stores/redis-locks.js'
 import { StoreUnavailableError } from '../../../src/stores/types.js'
 import { RedisServer } from '../../helpers/redis.js'
 
@@ -40,34 +41,49 @@ t.test('against a real Redis', async (t) => {
     t.equal(await redis.exists('gop:idem:gone'), 0, 'completing a claim that expired stores nothing')
   })
 
-  t.test('locks: one holder at a time across instances, released by the holder only', async (t) => {
-    const one = new RedisLocks(redis, 5000)
-    const two = new RedisLocks(redis, 5000, 'gop:lock:', () => 0)
+  t.test('locks: one holder at a time across replicas, released by the holder only', async (t) => {
+    const one = new SharedLocks(new RedisLockBackend(redis, 5000))
+    const two = new SharedLocks(new RedisLockBackend(redis, 5000))
     const log: string[] = []
     let release!: () => void
     const held = new Promise<void>((resolve) => { release = resolve })
-    const first = one.run('order:x', new AbortController().signal, async () => { log.push('one start'); await held; log.push('one end') })
+    const since = await one.stamp()
+    const first = one.run('gooten:1', since, new AbortController().signal, async (stale) => { log.push(`one ${stale}`); await held; log.push('one end') })
     while (log.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
-    const second = two.run('order:x', new AbortController().signal, async () => { log.push('two ran') })
+    const second = two.run('gooten:1', since, new AbortController().signal, async (stale) => { log.push(`two ${stale}`) })
     await new Promise((resolve) => setTimeout(resolve, 60))
-    t.same(log, ['one start'], 'the second waits')
+    t.same(log, ['one false'], 'the second waits')
     release()
     await Promise.all([first, second])
-    t.same(log, ['one start', 'one end', 'two ran'])
-    t.equal(await redis.exists('gop:lock:order:x'), 0)
+    t.same(log, ['one false', 'one end', 'two true'], 'and reads again')
+    t.equal(await redis.exists('gop:lock:held:gooten:1'), 0)
+    t.ok(await redis.pttl('gop:lock:released:gooten:1') > 5000, 'the release is remembered longer than a lock lives')
   })
 
-  t.test('a lock wait ends at the request deadline', async (t) => {
-    const locks = new RedisLocks(redis, 5000)
-    await redis.set('gop:lock:order:busy', 'someone', 'PX', 5000)
-    await t.rejects(locks.run('order:busy', AbortSignal.timeout(50), async () => 'ran'), GootenError)
+  t.test('locks: stale after a release since the stamp, or a lock that ran out unreleased', async (t) => {
+    const locks = new SharedLocks(new RedisLockBackend(redis, 5000))
+    const signal = new AbortController().signal
+    const before = await locks.stamp()
+    t.equal(await locks.run('gooten:2', before, signal, async (stale) => stale), false)
+    t.equal(await locks.run('gooten:2', before, signal, async (stale) => stale), true)
+    t.equal(await locks.run('gooten:2', await locks.stamp(), signal, async (stale) => stale), false)
+    await locks.run('gooten:2', await locks.stamp(), signal, async () => { await redis.del('gop:lock:held:gooten:2') })
+    t.equal(await locks.run('gooten:2', await locks.stamp(), signal, async (stale) => stale), true, 'its holder may have cancelled')
+  })
+
+  t.test('a lock wait ends at the request deadline with OrderBusyError', async (t) => {
+    const locks = new SharedLocks(new RedisLockBackend(redis, 5000))
+    await redis.set('gop:lock:held:gooten:busy', 'someone', 'PX', 5000)
+    await t.rejects(locks.run('gooten:busy', 0, AbortSignal.timeout(50), async () => 'ran'), OrderBusyError)
   })
 
   t.test('Redis going away: store errors, one warning, recovery logged', async (t) => {
     await server.stop()
     const store = new RedisIdempotencyStore(redis, 5000)
     await t.rejects(store.claim('k3', 'f'), StoreUnavailableError)
-    await t.rejects(new RedisLocks(redis, 5000).run('order:y', new AbortController().signal, async () => 'ran'), StoreUnavailableError)
+    const locks = new SharedLocks(new RedisLockBackend(redis, 5000))
+    await t.rejects(locks.stamp(), StoreUnavailableError)
+    await t.rejects(locks.run('gooten:y', 0, new AbortController().signal, async () => 'ran'), StoreUnavailableError)
     while (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
     await new Promise((resolve) => setTimeout(resolve, 500))
     t.same(lines, ['warn Redis is unavailable; cancels answer 503 until it returns'], 'one warning for the outage, whatever the reconnect attempts')
