@@ -34,7 +34,8 @@ export function testConfig (environment: Record<string, string> = {}): Config {
     GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY,
     GOOTEN_BASE_URL: 'http://127.0.0.1:9',
     LOG_LEVEL: 'info',
-    // Module loading on first use stalls the loop on a test machine; the overload test turns shedding on.
+    // In-process, the test's own work (compiling contract validators on first use) runs on the
+    // service's loop; test/integration/overload.test.ts turns shedding on.
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...environment
   })

@@ -30,9 +30,7 @@ t.test('serves against Gooten, warns without caller keys, and drains on SIGTERM'
     GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY,
     GOOTEN_BASE_URL: sim.url,
     HOST: '127.0.0.1',
-    PORT: '0',
-    // ts-node compiles modules on first use here, which would look like a saturated loop.
-    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0'
+    PORT: '0'
   })
   t.teardown(() => { started.child.kill('SIGKILL') })
   const url = await listeningUrl(started)
