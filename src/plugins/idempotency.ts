@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ProblemError } from '../http/problems.js'
-import type { IdempotencyStore } from '../stores/types.js'
+import type { IdempotencyStore } from '../stores/idempotency/types.js'
 
 declare module 'fastify' {
   interface FastifyRequest {

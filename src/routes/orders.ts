@@ -8,7 +8,7 @@ import { ProblemError } from '../http/problems.js'
 import { toProblem } from '../http/error-mapping.js'
 import { callerAuthentication, requireWriteAccess } from '../plugins/caller-auth.js'
 import { idempotencyHooks } from '../plugins/idempotency.js'
-import type { IdempotencyStore } from '../stores/types.js'
+import type { IdempotencyStore } from '../stores/idempotency/types.js'
 import { jsonResponse, PROBLEM_RESPONSES } from './problem-responses.js'
 import { CANCEL_RESULT_EXAMPLES, CancelBody, CancelHeaders, CancelQuery, CancelResponse, CommonHeaders, NoQuery, ORDER_ITEMS_EXAMPLES, OrderItemsResponse, OrderParams } from './schemas.js'
 

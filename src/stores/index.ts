@@ -2,13 +2,13 @@ import { once } from 'node:events'
 import type { Redis } from 'ioredis'
 import type { OrderLocks } from '../cancellation/ports.js'
 import type { Config } from '../config.js'
-import { InProcessLocks } from '../locks/in-process.js'
-import { RedisLockBackend } from '../locks/redis-backend.js'
-import { SharedLocks } from '../locks/shared.js'
-import { MemoryIdempotencyStore } from './memory-idempotency.js'
-import type { StoreLogger } from './redis-client.js'
-import { RedisIdempotencyStore } from './redis-idempotency.js'
-import type { IdempotencyStore } from './types.js'
+import { InProcessLocks } from './locks/in-process.js'
+import { RedisLockBackend } from './locks/redis-backend.js'
+import { SharedLocks } from './locks/shared.js'
+import { MemoryIdempotencyStore } from './idempotency/memory.js'
+import type { StoreLogger } from './redis-connection.js'
+import { RedisIdempotencyStore } from './idempotency/redis.js'
+import type { IdempotencyStore } from './idempotency/types.js'
 
 export interface Stores {
   idempotency: IdempotencyStore
@@ -29,7 +29,7 @@ export async function createStores (config: Config, log: StoreLogger): Promise<S
     return { idempotency: new MemoryIdempotencyStore(holdMs), locks: new InProcessLocks(), redis: undefined, close: async () => {} }
   }
   // Loaded only when configured: ioredis adds some 6 MB to every process that never uses it.
-  const { connectRedis } = await import('./redis-client.js')
+  const { connectRedis } = await import('./redis-connection.js')
   const { redis, disconnect } = connectRedis(config.redisUrl, log)
   // Start serving even if Redis is down: reads work without it and cancels answer 503 until it returns.
   await Promise.race([once(redis, 'ready'), new Promise((resolve) => setTimeout(resolve, FIRST_CONNECT_WAIT_MS).unref())])

@@ -1,5 +1,5 @@
 import type { LockStamp } from '../../src/cancellation/ports.js'
-import type { LockBackend, PreviousHolder } from '../../src/locks/shared.js'
+import type { LockBackend, PreviousHolder } from '../../src/stores/locks/shared.js'
 
 /** A point where a store round trip may be held up (a fast-check scheduler decides when it goes on). */
 export type Hop = (label: string) => Promise<void>

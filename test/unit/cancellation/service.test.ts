@@ -6,7 +6,7 @@ import type { CancelRequest } from '../../../src/cancellation/types.js'
 import type { CallContext } from '../../../src/gooten/client.js'
 import { GootenError } from '../../../src/gooten/errors.js'
 import type { GootenCancelReply, GootenOrder } from '../../../src/gooten/types.js'
-import { InProcessLocks } from '../../../src/locks/in-process.js'
+import { InProcessLocks } from '../../../src/stores/locks/in-process.js'
 
 const SAFE_ID = '13-f91acc87-bd23-40df-91f4-72dad9a3c971'
 

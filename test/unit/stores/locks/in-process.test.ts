@@ -1,6 +1,6 @@
 import t from 'tap'
-import { OrderBusyError } from '../../../src/cancellation/errors.js'
-import { InProcessLocks } from '../../../src/locks/in-process.js'
+import { OrderBusyError } from '../../../../src/cancellation/errors.js'
+import { InProcessLocks } from '../../../../src/stores/locks/in-process.js'
 
 const never = (): AbortSignal => new AbortController().signal
 

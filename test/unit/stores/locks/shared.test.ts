@@ -1,7 +1,7 @@
 import t from 'tap'
-import { OrderBusyError } from '../../../src/cancellation/errors.js'
-import { SharedLocks } from '../../../src/locks/shared.js'
-import { MemoryLockBackend } from '../../helpers/memory-lock-backend.js'
+import { OrderBusyError } from '../../../../src/cancellation/errors.js'
+import { SharedLocks } from '../../../../src/stores/locks/shared.js'
+import { MemoryLockBackend } from '../../../helpers/memory-lock-backend.js'
 
 const never = (): AbortSignal => new AbortController().signal
 

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { MemoryIdempotencyStore } from '../../../src/stores/memory-idempotency.js'
-import { ANSWER_TTL_MS } from '../../../src/stores/types.js'
+import { MemoryIdempotencyStore } from '../../../src/stores/idempotency/memory.js'
+import { ANSWER_TTL_MS } from '../../../src/stores/idempotency/types.js'
 
 const answer = { status: 200, contentType: 'application/json', body: '{"ok":true}' }
 

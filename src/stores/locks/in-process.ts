@@ -1,5 +1,5 @@
-import type { LockStamp, OrderLocks } from '../cancellation/ports.js'
-import { OrderBusyError } from '../cancellation/errors.js'
+import type { LockStamp, OrderLocks } from '../../cancellation/ports.js'
+import { OrderBusyError } from '../../cancellation/errors.js'
 
 /**
  * Per-key mutual exclusion within this process: each key keeps a chain of waiting tasks. Every

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { OrderBusyError } from '../cancellation/errors.js'
-import type { LockStamp, OrderLocks } from '../cancellation/ports.js'
+import { OrderBusyError } from '../../cancellation/errors.js'
+import type { LockStamp, OrderLocks } from '../../cancellation/ports.js'
 
 /**
  * What a holder that had the key before left behind: the stamp of its release, or `unreleased`
