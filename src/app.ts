@@ -59,6 +59,7 @@ function validationError (_errors: unknown, dataVar: string): Error {
 /** Builds the whole service from a validated config; never reads process.env. */
 export async function buildApp (options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -82,10 +83,16 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     // and the X-Request-Id every answer carries (no onRequest hook runs for them).
     frameworkErrors: (error, request, reply) => { sendProblem(request, reply.header('x-request-id', request.id), toProblem(error)) },
     bodyLimit: 16 * 1024,
-    // A body that trickles in or never ends is cut off rather than holding a socket (and a
-    // graceful shutdown) for ever; Node checks every second instead of its default 30.
-    requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
-    http: { connectionsCheckingInterval: 1000 },
+    // A request that trickles in or never ends is cut off with a 408 rather than holding a socket for
+    // ever; Node checks every second instead of its default 30. Both limits go to http.createServer:
+    // Node fixes headersTimeout there (60 s unless given), before Fastify sets requestTimeout, and
+    // expires a request whose headers have arrived only once headersTimeout has passed too.
+    requestTimeout,
+    http: { connectionsCheckingInterval: 1000, requestTimeout, headersTimeout: requestTimeout },
+    // close() runs after the drain, when no request is in flight: a connection still open then is idle
+    // or a client that stopped sending (a header block or a body answered early), and close() would
+    // otherwise wait for it until the request timeout.
+    forceCloseConnections: true,
     clientErrorHandler: answerClientError,
     // Long ids must reach the schema and get a 400, not fall through to a 404.
     routerOptions: { maxParamLength: 512 },

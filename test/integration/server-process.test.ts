@@ -1,4 +1,5 @@
 import { once } from 'node:events'
+import { connect } from 'node:net'
 import t from 'tap'
 import { startSimulator } from '../../src/simulator/server.js'
 import { SEED } from '../../src/simulator/seed.js'
@@ -57,4 +58,63 @@ t.test('serves against Gooten, warns without caller keys, and drains on SIGTERM'
   const [code, signal] = await once(started.child, 'exit') as [number, string]
   t.same({ code, signal }, { code: 0, signal: null }, started.stderr.join(''))
   t.ok(started.stdout.some((line) => line.includes('"signal":"SIGTERM"')), 'logged the shutdown')
+})
+
+t.test('SIGTERM turns away a client whose body stalled, finishes real work and exits 0 without waiting for stalled clients', async (t) => {
+  const sim = await startSimulator({ recipeId: TEST_RECIPE_ID, partnerBillingKey: TEST_BILLING_KEY })
+  t.teardown(async () => await sim.close())
+  // Long enough that running into it would be obvious; the request timeout (10 s) is left as shipped.
+  const shutdownTimeoutMs = 60_000
+  const started = runServer({
+    GOOTEN_RECIPE_ID: TEST_RECIPE_ID,
+    GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY,
+    GOOTEN_BASE_URL: sim.url,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0'
+  })
+  t.teardown(() => { started.child.kill('SIGKILL') })
+  const url = await listeningUrl(started)
+  const { port } = new URL(url)
+  const rawClient = (bytes: string): { received: () => string, closed: Promise<unknown> } => {
+    const socket = connect(Number(port), '127.0.0.1')
+    const chunks: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+    socket.on('error', () => {})
+    socket.write(bytes)
+    return { received: () => Buffer.concat(chunks).toString(), closed: once(socket, 'close') }
+  }
+
+  // One byte of a 1000-byte body, then silence; and a header block that never ends.
+  const stalledBody = rawClient(`POST /orders/${SEED.demo.safeId}/items/cancel HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`)
+  const stalledHead = rawClient('GET /health/live HTTP/1.1\r\nHost: x\r\n')
+  sim.enqueueFault([{ kind: 'delay', op: 'getOrder', ms: 1000, times: 1 }])
+  let readAnswered = false
+  const read = checkedFetch(`${url}/orders/${SEED.mixed.safeId}/items`).then((response) => { readAnswered = true; return response })
+  for (let i = 0; i < 1000 && sim.callCount('getOrder') < 1; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal(sim.callCount('getOrder'), 1, 'the read reached Gooten before the signal')
+
+  const signalledAt = Date.now()
+  started.child.kill('SIGTERM')
+  const exited = once(started.child, 'exit') as Promise<[number | null, string | null]>
+  await stalledBody.closed
+  t.notOk(readAnswered, 'the stalled client was answered while the read was still at Gooten')
+  const [head = '', body = ''] = stalledBody.received().split('\r\n\r\n')
+  t.match(head, /^HTTP\/1\.1 503 /, 'the stalled client got a 503')
+  t.match(head, /\r\ncontent-type: application\/problem\+json; charset=utf-8\r\n/i)
+  t.match(head, /\r\nconnection: close\r\n/i)
+  t.equal((JSON.parse(body) as { code: string }).code, 'NOT_READY')
+
+  const answer = await read
+  t.equal(answer.status, 200, 'the read in flight finished')
+  await stalledHead.closed
+  t.equal(stalledHead.received(), '', 'the header block was closed at shutdown, not timed out with a 408')
+  const [code, signal] = await exited
+  t.same({ code, signal }, { code: 0, signal: null }, started.stderr.join(''))
+  t.ok(Date.now() - signalledAt < shutdownTimeoutMs, 'exited before the grace period ran out')
+  t.equal(sim.callCount('cancelItems'), 0, 'the stalled request never reached a route')
+  const logged = started.stdout.map((line) => JSON.parse(line) as { level: number, msg: string })
+  t.same(logged.filter((line) => line.level >= 40).map((line) => line.msg), ['API_KEYS is not set: /orders routes accept every caller without authentication', 'shutting down'],
+    'no other warning or error (no "Reply was already sent")')
 })
