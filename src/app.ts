@@ -1,26 +1,36 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import * as helmetModule from 'helmet'
-import { randomUUID } from 'node:crypto'
 import type { DestinationStream } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { OrderLocks } from './cancellation/ports.js'
 import type { Config } from './config.js'
-import gooten from './plugins/gooten.js'
-import metrics from './plugins/metrics.js'
-import { toProblem } from './http/error-mapping.js'
-import problems, { sendProblem } from './plugins/problems.js'
 import { answerClientError } from './http/client-errors.js'
+import { toProblem } from './http/error-mapping.js'
+import { requestIdFor } from './http/request-id.js'
+import callerAuth from './plugins/caller-auth.js'
+import contentEncoding from './plugins/content-encoding.js'
+import expectations from './plugins/expectations.js'
+import gooten from './plugins/gooten.js'
+import idempotency from './plugins/idempotency.js'
+import metrics from './plugins/metrics.js'
+import overload from './plugins/overload.js'
+import problems, { sendProblem } from './plugins/problems.js'
+import rateLimit from './plugins/rate-limit.js'
 import readiness from './plugins/readiness.js'
 import requestLog from './plugins/request-log.js'
-import overload from './plugins/overload.js'
-import expectations from './plugins/expectations.js'
+import securityHeaders from './plugins/security-headers.js'
+import stores from './plugins/stores.js'
 import openapi from './plugins/swagger.js'
+import upstreamDeadline from './plugins/upstream-deadline.js'
 import healthRoutes from './routes/health.js'
-import { createStores } from './stores/index.js'
 import ordersRoutes from './routes/orders.js'
-import { REQUEST_ID_PATTERN, SHARED_SCHEMAS } from './routes/schemas.js'
+import { SHARED_SCHEMAS } from './routes/schemas.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
 
 export interface BuildAppOptions {
   config: Config
@@ -28,6 +38,7 @@ export interface BuildAppOptions {
   logStream?: DestinationStream
   /** Replaces the connection pool to Gooten. */
   dispatcher?: Dispatcher
+  /** Replaces the per-order locks. */
   locks?: OrderLocks
   /** Time allowed to receive a whole request; tests shorten it. */
   requestTimeoutMs?: number
@@ -35,15 +46,7 @@ export interface BuildAppOptions {
   processMetrics?: boolean
 }
 
-const requestIdPattern = new RegExp(REQUEST_ID_PATTERN)
-
 const REQUEST_TIMEOUT_MS = 10_000
-
-// helmet ships ESM and CommonJS typings; ts-node (which runs src/server.ts in the tests' server
-// processes) reads the CommonJS ones, where the default import is not callable. At run time the
-// default export is the middleware factory either way.
-type SecurityHeaders = (request: IncomingMessage, response: ServerResponse, next: () => void) => void
-const helmet = helmetModule.default as unknown as (options: object) => SecurityHeaders
 
 /** A validation failure without a stack trace: capturing one cost a fifth of a 400's CPU time. */
 function validationError (_errors: unknown, dataVar: string): Error {
@@ -65,17 +68,13 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       level: config.logLevel,
       ...(options.logStream === undefined ? {} : { stream: options.logStream }),
       // Belt and braces: nothing we log carries these, but a future log line must not leak them either.
-      // (Dropping the two wildcards would save some 5% of a cancel's CPU; kept on purpose, see bench/PROFILE.md.)
       redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.partnerBillingKey', '*.recipeId'], censor: '[redacted]' }
     },
     // Our own access line replaces Fastify's two per request.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     requestIdHeader: false,
+    genReqId: requestIdFor,
     trustProxy: config.trustProxy,
-    genReqId: (request) => {
-      const incoming = request.headers['x-request-id']
-      return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID()
-    },
     // Ajv's issues travel on error.validation and become the problem's `errors`; the message is never
     // shown, so Fastify's default formatter (which words it and captures a stack) is not needed.
     schemaErrorFormatter: validationError,
@@ -102,35 +101,34 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  app.decorate('config', config)
   // Only JSON bodies are accepted; Fastify's text/plain parser would let text through to validation.
   app.removeContentTypeParser('text/plain')
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema)
 
+  // Every route: problems, security headers, the request id and access line, Expect, drain, shedding, metrics.
   await app.register(problems)
-  // Security headers on every answer. Helmet's default CSP is what Swagger UI at /docs needs: its
-  // scripts come from /docs/static ('self') and the default style-src allows its inline styles
-  // (test/browser/swagger-ui.test.ts fails on any CSP refusal). Without upgrade-insecure-requests:
-  // TLS ends at the gateway, and a browser opening /docs over plain HTTP inside the network would
-  // otherwise ask for those assets over HTTPS and get nothing.
-  // Helmet's middleware is built once here: @fastify/helmet builds a new one (and parses the CSP
-  // directives again) for every request.
-  const securityHeaders = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } })
-  app.addHook('onRequest', (request, reply, done) => { securityHeaders(request.raw, reply.raw, () => { done() }) })
+  await app.register(securityHeaders)
   // First among route-adding plugins: it documents only the routes registered after it.
   await app.register(openapi)
   await app.register(requestLog)
   await app.register(expectations)
   await app.register(readiness)
-  await app.register(overload, { maxEventLoopDelayMs: config.overloadMaxEventLoopDelayMs })
+  await app.register(overload)
   await app.register(metrics, { processMetrics: options.processMetrics ?? false })
-  const stores = await createStores(config, app.log)
-  app.addHook('onClose', stores.close)
-  await app.register(gooten, {
-    config,
-    locks: options.locks ?? stores.locks,
-    ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher })
-  })
+  // The services the routes use.
+  await app.register(stores, options.locks === undefined ? {} : { locks: options.locks })
+  await app.register(gooten, options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher })
+
   await app.register(healthRoutes)
-  await app.register(ordersRoutes, { config, idempotency: stores.idempotency, redis: stores.redis })
+  // The order routes, with what only they need: callers, rate limits, body encoding, a deadline, idempotency.
+  await app.register(async function ordersApi (orders) {
+    await orders.register(callerAuth)
+    await orders.register(rateLimit)
+    await orders.register(contentEncoding)
+    await orders.register(upstreamDeadline)
+    await orders.register(idempotency)
+    await orders.register(ordersRoutes)
+  })
   return app
 }

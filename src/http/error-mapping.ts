@@ -1,6 +1,6 @@
 import { CancellationError, OrderBusyError, OutcomeUnknownError } from '../cancellation/errors.js'
 import { GootenError, type GootenFailure } from '../gooten/errors.js'
-import { StoreUnavailableError } from '../stores/idempotency/types.js'
+import { StoreUnavailableError } from '../stores/errors.js'
 import { ProblemError, type ProblemCode } from './problems.js'
 
 export interface MappedProblem {

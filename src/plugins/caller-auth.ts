@@ -1,13 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { CallerKey } from '../config.js'
+import fp from 'fastify-plugin'
+import type { FastifyRequest } from 'fastify'
 import { ProblemError } from '../http/problems.js'
-
-interface KnownKey {
-  name: string
-  readOnly: boolean
-  digest: Buffer
-}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,6 +10,16 @@ declare module 'fastify' {
     /** Why the caller could not be identified; answered once the rate limiter has counted the request. */
     authenticationProblem: ProblemError | undefined
   }
+  interface FastifyContextConfig {
+    /** Whether this request changes state, so that read-only keys are refused (403). */
+    changesState?: (request: FastifyRequest) => boolean
+  }
+}
+
+interface KnownKey {
+  name: string
+  readOnly: boolean
+  digest: Buffer
 }
 
 // Comparing fixed-length digests keeps the comparison's time independent of the key's length and content.
@@ -25,16 +29,25 @@ const unauthorized = (detail: string): ProblemError => new ProblemError('UNAUTHO
   headers: { 'www-authenticate': 'Bearer realm="gooten-order-proxy"' }
 })
 
+const BEARER = /^Bearer +([\x21-\x7E]{1,512})$/i
+
 /**
- * Identifies the caller by `Authorization: Bearer <key>` in two steps: `identify` (onRequest) finds
- * the key or notes why not, and `enforce` (preParsing) answers 401. In between, the rate limiter
- * counts every request, unauthenticated ones per client address, so guessing keys is limited too.
+ * Caller keys (API_KEYS) for this scope's routes, in three steps: `onRequest` identifies the caller
+ * or notes why not; the rate limiter then counts the request (unauthenticated ones per client
+ * address, so guessing keys is limited too); `preParsing` answers 401 before any body is read. Routes
+ * whose `changesState` says so refuse read-only keys with 403. Without API_KEYS everyone is
+ * 'anonymous' and may do everything.
  */
-export function callerAuthentication (keys: CallerKey[]) {
+export default fp(async function callerAuth (app) {
+  app.decorateRequest('callerReadOnly', false)
+  app.decorateRequest('authenticationProblem', undefined)
+  const keys = app.config.callerKeys
+  if (keys === undefined) return
   const known: KnownKey[] = keys.map(({ name, readOnly, key }) => ({ name, readOnly, digest: digestOf(key) }))
-  function check (header: string | undefined): KnownKey | ProblemError {
+
+  function identify (header: string | undefined): KnownKey | ProblemError {
     if (header === undefined) return unauthorized('Send Authorization: Bearer <key>.')
-    const match = /^Bearer +([\x21-\x7E]{1,512})$/i.exec(header)
+    const match = BEARER.exec(header)
     if (match === null) return unauthorized('The Authorization header must use the Bearer scheme.')
     const presented = digestOf(match[1] as string)
     // Check every key, so the time taken does not tell which key came close.
@@ -44,23 +57,29 @@ export function callerAuthentication (keys: CallerKey[]) {
     }
     return found ?? unauthorized('The caller key is not valid.')
   }
-  return {
-    identify: async function identify (request: FastifyRequest): Promise<void> {
-      const outcome = check(request.headers.authorization)
-      if (outcome instanceof ProblemError) {
-        request.authenticationProblem = outcome
-        return
-      }
+
+  app.addHook('onRequest', (request, _reply, done) => {
+    const outcome = identify(request.headers.authorization)
+    if (outcome instanceof ProblemError) request.authenticationProblem = outcome
+    else {
       request.caller = outcome.name
       request.callerReadOnly = outcome.readOnly
-    },
-    enforce: async function enforce (request: FastifyRequest): Promise<void> {
-      if (request.authenticationProblem !== undefined) throw request.authenticationProblem
     }
-  }
-}
-
-/** A preHandler for routes that change state: read-only keys may look, not act. */
-export async function requireWriteAccess (request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-  if (request.callerReadOnly) throw new ProblemError('FORBIDDEN', 'This caller key is read-only; it may list items and dry-run cancels only.')
-}
+    done()
+  })
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    done(request.authenticationProblem ?? null, payload)
+  })
+  app.addHook('onRoute', (route) => {
+    const changesState = route.config?.changesState
+    if (changesState === undefined) return
+    const refuseReadOnly = (request: FastifyRequest, _reply: unknown, done: (error?: Error) => void): void => {
+      if (request.callerReadOnly && changesState(request)) {
+        done(new ProblemError('FORBIDDEN', 'This caller key is read-only; it may list items and dry-run cancels only.'))
+        return
+      }
+      done()
+    }
+    route.preHandler = [refuseReadOnly, ...[route.preHandler ?? []].flat()]
+  })
+}, { name: 'caller-auth', dependencies: ['request-log'] })

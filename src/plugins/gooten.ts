@@ -1,8 +1,6 @@
 import fp from 'fastify-plugin'
 import { Pool, type Dispatcher } from 'undici'
 import { CancellationService } from '../cancellation/service.js'
-import type { OrderLocks } from '../cancellation/ports.js'
-import type { Config } from '../config.js'
 import { Bulkhead } from '../gooten/bulkhead.js'
 import { CircuitBreaker } from '../gooten/circuit-breaker.js'
 import { GootenClient } from '../gooten/client.js'
@@ -16,10 +14,8 @@ declare module 'fastify' {
 }
 
 export interface GootenPluginOptions {
-  config: Config
   /** Replaces the connection pool to Gooten (tests); closed by its owner, not by us. */
   dispatcher?: Dispatcher
-  locks: OrderLocks
 }
 
 const CONNECT_TIMEOUT_MS = 2000
@@ -28,8 +24,8 @@ const KEEP_ALIVE_TIMEOUT_MS = 4000
 const VERIFICATION_TIMEOUT_MS = 2000
 
 /** The Gooten adapter and the cancellation domain, wired once per app. */
-export default fp<GootenPluginOptions>(async function gooten (app, { config, dispatcher, locks }) {
-  const { gooten, upstream } = config
+export default fp<GootenPluginOptions>(async function gooten (app, { dispatcher }) {
+  const { gooten, upstream } = app.config
   const pool = dispatcher ?? new Pool(gooten.baseUrl, {
     connections: upstream.maxInFlight,
     connect: { timeout: CONNECT_TIMEOUT_MS },
@@ -59,7 +55,7 @@ export default fp<GootenPluginOptions>(async function gooten (app, { config, dis
   app.decorate('circuit', circuit)
   app.decorate('cancellation', new CancellationService({
     gooten: client,
-    locks,
+    locks: app.stores.locks,
     verificationTimeoutMs: Math.min(VERIFICATION_TIMEOUT_MS, upstream.timeoutMs)
   }))
-}, { name: 'gooten', dependencies: ['metrics'] })
+}, { name: 'gooten', dependencies: ['metrics', 'stores'] })

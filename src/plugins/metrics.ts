@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { UpstreamObserver } from '../gooten/client.js'
 import type { CircuitState } from '../gooten/circuit-breaker.js'
-import { problemResponse } from '../routes/problem-responses.js'
+import { problemResponse } from '../http/problem-responses.js'
 
 export interface ServiceMetrics extends UpstreamObserver {
   inFlight: (count: number) => void

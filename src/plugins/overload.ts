@@ -2,16 +2,12 @@ import fp from 'fastify-plugin'
 import { OverloadDetector } from './overload-detector.js'
 import { sendProblem } from './problems.js'
 
-export interface OverloadOptions {
-  /** Event-loop delay, in ms, from which requests are shed while the loop is busy; 0 turns shedding off. */
-  maxEventLoopDelayMs: number
-}
-
 /**
  * Sheds load with a fast 503 while our own work blocks the event loop, instead of letting every
  * request queue and time out. Liveness keeps answering: a busy process is not a dead one.
  */
-export default fp<OverloadOptions>(async function overload (app, { maxEventLoopDelayMs }) {
+export default fp(async function overload (app) {
+  const maxEventLoopDelayMs = app.config.overloadMaxEventLoopDelayMs
   if (maxEventLoopDelayMs === 0) return
   const detector = new OverloadDetector({ thresholdMs: maxEventLoopDelayMs })
   // Measured from listen on: loading modules and building the app before then is not overload.

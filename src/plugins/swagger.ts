@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { REQUEST_ID_PATTERN } from '../routes/schemas.js'
+import { REQUEST_ID_PATTERN } from '../http/request-id.js'
 
 const seconds = (description: string, example: number) => ({ description, schema: { type: 'integer' as const, minimum: 0 }, example })
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { sendProblem } from '../plugins/problems.js'
-import { problemResponse } from './problem-responses.js'
+import { problemResponse } from '../http/problem-responses.js'
 
 const HealthStatus = Type.Object({ status: Type.String() }, { additionalProperties: false })
 

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { REQUEST_ID_PATTERN } from '../http/request-id.js'
 
 /** A string enum as one `enum` keyword, which reads better in OpenAPI than TypeBox's anyOf of literals. */
 const StringEnum = <T extends string[]>(values: [...T], options: { description?: string } = {}) =>
@@ -7,7 +8,6 @@ const StringEnum = <T extends string[]>(values: [...T], options: { description?:
 export const ORDER_ID_PATTERN = '^[A-Za-z0-9-]{1,64}$'
 /** Visible ASCII, as the Idempotency-Key draft and our request ids allow. */
 export const VISIBLE_ASCII_PATTERN = '^[\\x21-\\x7E]{1,255}$'
-export const REQUEST_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$'
 
 export const OrderParams = Type.Object({
   orderId: Type.String({

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { ANSWER_TTL_MS, type IdempotencyClaim, type IdempotencyStore, type StoredAnswer } from './types.js'
+import { ANSWER_TTL_MS, type ClaimOutcome, type HeldClaim, type IdempotencyStore, type StoredAnswer } from './types.js'
 
 interface Entry {
   fingerprint: string
@@ -18,25 +18,24 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     private readonly now: () => number = Date.now
   ) {}
 
-  async claim (key: string, fingerprint: string): Promise<IdempotencyClaim> {
+  async claim (key: string, fingerprint: string): Promise<ClaimOutcome> {
     const existing = this.#live(key)
     if (existing === undefined) {
       this.#evictIfFull()
       const token = randomUUID()
       this.#entries.set(key, { fingerprint, token, expiresAt: this.now() + this.claimTtlMs })
-      return { kind: 'claimed', token }
+      return { kind: 'claimed', claim: { key, token, fingerprint } }
     }
     if (existing.fingerprint !== fingerprint) return { kind: 'mismatch' }
     return existing.answer === undefined ? { kind: 'in_progress' } : { kind: 'replay', answer: existing.answer }
   }
 
-  async complete (key: string, token: string, answer: StoredAnswer): Promise<void> {
-    const entry = this.#live(key)
-    if (entry?.token !== token) return
-    this.#entries.set(key, { fingerprint: entry.fingerprint, answer, expiresAt: this.now() + ANSWER_TTL_MS })
+  async complete ({ key, token, fingerprint }: HeldClaim, answer: StoredAnswer): Promise<void> {
+    if (this.#live(key)?.token !== token) return
+    this.#entries.set(key, { fingerprint, answer, expiresAt: this.now() + ANSWER_TTL_MS })
   }
 
-  async release (key: string, token: string): Promise<void> {
+  async release ({ key, token }: HeldClaim): Promise<void> {
     if (this.#live(key)?.token === token) this.#entries.delete(key)
   }
 

@@ -1,12 +1,26 @@
 import { randomUUID } from 'node:crypto'
-import type { Redis } from 'ioredis'
-import { ANSWER_TTL_MS, StoreUnavailableError, type IdempotencyClaim, type IdempotencyStore, type StoredAnswer } from './types.js'
+import type { Redis, Result } from 'ioredis'
+import { StoreUnavailableError } from '../errors.js'
+import { ANSWER_TTL_MS, type ClaimOutcome, type HeldClaim, type IdempotencyStore, type StoredAnswer } from './types.js'
 
-interface Record {
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    gopIdempotencyClaim: (key: string, record: string, claimTtlMs: number) => Result<string | null, Context>
+    gopIdempotencyComplete: (key: string, token: string, record: string, answerTtlMs: number) => Result<number, Context>
+    gopIdempotencyRelease: (key: string, token: string) => Result<number, Context>
+  }
+}
+
+interface StoredRecord {
   fingerprint: string
   token?: string
   answer?: StoredAnswer
 }
+
+// Creates the claim, or answers the record already there: one step, so no record can expire in between.
+const CLAIM = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+return redis.call('GET', KEYS[1])`
 
 // Replace or delete only while our claim still holds the key: an expired claim may belong to another replica now.
 const COMPLETE_IF_OURS = `
@@ -16,6 +30,7 @@ if current and cjson.decode(current).token == ARGV[1] then
   return 1
 end
 return 0`
+
 const RELEASE_IF_OURS = `
 local current = redis.call('GET', KEYS[1])
 if current and cjson.decode(current).token == ARGV[1] then
@@ -29,34 +44,29 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     private readonly redis: Redis,
     private readonly claimTtlMs: number,
     private readonly prefix = 'gop:idem:'
-  ) {}
+  ) {
+    redis.defineCommand('gopIdempotencyClaim', { numberOfKeys: 1, lua: CLAIM })
+    redis.defineCommand('gopIdempotencyComplete', { numberOfKeys: 1, lua: COMPLETE_IF_OURS })
+    redis.defineCommand('gopIdempotencyRelease', { numberOfKeys: 1, lua: RELEASE_IF_OURS })
+  }
 
-  async claim (key: string, fingerprint: string): Promise<IdempotencyClaim> {
+  async claim (key: string, fingerprint: string): Promise<ClaimOutcome> {
     const token = randomUUID()
-    const record: Record = { fingerprint, token }
-    // Two tries: the key may expire between a failed SET NX and the GET.
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const created = await this.#command(async () => await this.redis.set(this.prefix + key, JSON.stringify(record), 'PX', this.claimTtlMs, 'NX'))
-      if (created === 'OK') return { kind: 'claimed', token }
-      const raw = await this.#command(async () => await this.redis.get(this.prefix + key))
-      if (raw === null) continue
-      const existing = JSON.parse(raw) as Record
-      if (existing.fingerprint !== fingerprint) return { kind: 'mismatch' }
-      return existing.answer === undefined ? { kind: 'in_progress' } : { kind: 'replay', answer: existing.answer }
-    }
-    return { kind: 'in_progress' }
+    const record: StoredRecord = { fingerprint, token }
+    const existing = await this.#command(async () => await this.redis.gopIdempotencyClaim(this.prefix + key, JSON.stringify(record), this.claimTtlMs))
+    if (existing === null) return { kind: 'claimed', claim: { key, token, fingerprint } }
+    const stored = JSON.parse(existing) as StoredRecord
+    if (stored.fingerprint !== fingerprint) return { kind: 'mismatch' }
+    return stored.answer === undefined ? { kind: 'in_progress' } : { kind: 'replay', answer: stored.answer }
   }
 
-  async complete (key: string, token: string, answer: StoredAnswer): Promise<void> {
-    const raw = await this.#command(async () => await this.redis.get(this.prefix + key))
-    if (raw === null) return
-    const { fingerprint } = JSON.parse(raw) as Record
-    const completed: Record = { fingerprint, answer }
-    await this.#command(async () => await this.redis.eval(COMPLETE_IF_OURS, 1, this.prefix + key, token, JSON.stringify(completed), ANSWER_TTL_MS))
+  async complete ({ key, token, fingerprint }: HeldClaim, answer: StoredAnswer): Promise<void> {
+    const completed: StoredRecord = { fingerprint, answer }
+    await this.#command(async () => await this.redis.gopIdempotencyComplete(this.prefix + key, token, JSON.stringify(completed), ANSWER_TTL_MS))
   }
 
-  async release (key: string, token: string): Promise<void> {
-    await this.#command(async () => await this.redis.eval(RELEASE_IF_OURS, 1, this.prefix + key, token))
+  async release ({ key, token }: HeldClaim): Promise<void> {
+    await this.#command(async () => await this.redis.gopIdempotencyRelease(this.prefix + key, token))
   }
 
   async #command<T>(run: () => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import type { Redis, Result } from 'ioredis'
 import type { LockStamp } from '../../cancellation/ports.js'
-import { StoreUnavailableError } from '../idempotency/types.js'
+import { StoreUnavailableError } from '../errors.js'
 import type { LockBackend, PreviousHolder } from './shared.js'
 
 declare module 'ioredis' {

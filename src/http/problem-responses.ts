@@ -1,5 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox'
-import { PROBLEMS, problemType, type ProblemCode } from '../http/problems.js'
+import { PROBLEMS, problemType, type ProblemCode } from './problems.js'
 
 /** OpenAPI's named examples of one media type: Swagger UI offers them in a list. */
 export type NamedExamples = Record<string, { summary: string, value: unknown }>
