@@ -1,6 +1,42 @@
 import neostandard from 'neostandard'
 
-export default neostandard({
-  ts: true,
-  ignores: ['dist/**', 'coverage/**', '.tap/**', 'openapi/*.d.ts', 'node_modules/**']
-})
+/** The one-way arrows between src folders (README, Layout): each folder may import only these. */
+const allowedImports = {
+  'src/gooten/*.ts': [],
+  'src/cancellation/*.ts': ['gooten'],
+  'src/stores/*.ts': ['cancellation', 'config.js'],
+  'src/http/*.ts': ['cancellation', 'gooten', 'stores'],
+  'src/plugins/*.ts': ['http', 'cancellation', 'gooten', 'stores', 'config.js'],
+  'src/routes/*.ts': ['http', 'cancellation'],
+  'src/simulator/*.ts': []
+}
+
+const arrows = Object.entries(allowedImports).map(([files, allowed]) => ({
+  files: [files],
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: [{
+        // Any import that leaves the folder, unless it goes to an allowed one.
+        regex: `^\\.\\./(?!(${allowed.map((name) => name.replace('.', '\\.')).join('|') || '$^'})(/|$))`,
+        message: `${files.split('/')[1]}/ may import only from: ${allowed.join(', ') || 'itself'} (README, Layout)`
+      }]
+    }]
+  }
+}))
+
+export default [
+  ...neostandard({
+    ts: true,
+    ignores: ['dist/**', 'coverage/**', '.tap/**', 'openapi/*.d.ts', 'node_modules/**']
+  }),
+  ...arrows,
+  // stores/locks and stores/idempotency sit one level deeper; they reach the domain's lock port only.
+  {
+    files: ['src/stores/*/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ regex: '^\\.\\./\\.\\./(?!cancellation/)', message: 'stores/ may import only from: cancellation, config.js (README, Layout)' }]
+      }]
+    }
+  }
+]

@@ -140,7 +140,7 @@ export interface components {
         /** ItemResult */
         ItemResult: {
             itemId: number;
-            /** @description Gooten status before this request, as Gooten spells it. */
+            /** @description Gooten status before this request, as Gooten spells it; null when the item is not in the order. */
             previousStatus: string | null;
             /** @description Why, in our words (failed, not_attempted, unknown). */
             reason?: string;

@@ -7,6 +7,7 @@ const EnvSchema = Type.Object({
   GOOTEN_RECIPE_ID: Type.String({ minLength: 1 }),
   GOOTEN_PARTNER_BILLING_KEY: Type.String({ minLength: 1 }),
   GOOTEN_BASE_URL: Type.String({ default: 'https://api.print.io' }),
+  GOOTEN_ALLOW_PLAIN_HTTP: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'false' }),
   HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
   LOG_LEVEL: Type.Union(
@@ -27,6 +28,9 @@ const EnvSchema = Type.Object({
 })
 type Env = Static<typeof EnvSchema>
 
+/** The names of every variable the service reads (.env.example lists them all). */
+export const ENVIRONMENT_VARIABLES = Object.keys(EnvSchema.properties)
+
 export interface CallerKey {
   name: string
   key: string
@@ -40,6 +44,8 @@ export interface Config {
   gooten: {
     /** Origin only (scheme, host, port); paths are the adapter's business. */
     baseUrl: string
+    /** Plain http beyond loopback, allowed by GOOTEN_ALLOW_PLAIN_HTTP: the credentials travel unencrypted. */
+    plainHttp: boolean
     recipeId: string
     partnerBillingKey: string
   }
@@ -78,7 +84,7 @@ function describe (issue: AjvIssue): string {
   return `${issue.instancePath.slice(1)} ${issue.message as string}`
 }
 
-function parseBaseUrl (raw: string): string {
+function parseBaseUrl (raw: string, allowPlainHttp: boolean): { baseUrl: string, plainHttp: boolean } {
   let url: URL
   try {
     url = new URL(raw)
@@ -88,9 +94,11 @@ function parseBaseUrl (raw: string): string {
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || url.pathname !== '/') {
     throw new ConfigError('GOOTEN_BASE_URL must be an origin only (no path, query, fragment or user info)')
   }
-  if (url.protocol === 'https:') return url.origin
-  if (url.protocol === 'http:' && isLoopback(url.hostname)) return url.origin
-  throw new ConfigError('GOOTEN_BASE_URL must use https: (http: is allowed only for loopback addresses)')
+  if (url.protocol === 'https:') return { baseUrl: url.origin, plainHttp: false }
+  if (url.protocol === 'http:' && isLoopback(url.hostname)) return { baseUrl: url.origin, plainHttp: false }
+  // A simulator in a container of its own (docker compose) is reached over the network, in plain http.
+  if (url.protocol === 'http:' && allowPlainHttp) return { baseUrl: url.origin, plainHttp: true }
+  throw new ConfigError('GOOTEN_BASE_URL must use https: (http: is allowed for loopback addresses, or anywhere with GOOTEN_ALLOW_PLAIN_HTTP=true)')
 }
 
 function isLoopback (hostname: string): boolean {
@@ -139,7 +147,7 @@ export function loadConfig (environment: Record<string, string | undefined>): Co
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
     gooten: {
-      baseUrl: parseBaseUrl(env.GOOTEN_BASE_URL),
+      ...parseBaseUrl(env.GOOTEN_BASE_URL, env.GOOTEN_ALLOW_PLAIN_HTTP === 'true'),
       recipeId: env.GOOTEN_RECIPE_ID,
       partnerBillingKey: env.GOOTEN_PARTNER_BILLING_KEY
     },

@@ -42,3 +42,8 @@ export class OrderBusyError extends Error {
     super('another cancel of this order was still running when the request deadline passed')
   }
 }
+
+/** Gooten's order document cannot address a cancel: it names no GootenId, or another one than before. */
+export class UnaddressableOrderError extends Error {
+  override name = 'UnaddressableOrderError'
+}

@@ -1,7 +1,7 @@
 import type { CallContext } from '../gooten/client.js'
 import { GootenError } from '../gooten/errors.js'
 import type { GootenOrder } from '../gooten/types.js'
-import { CancellationError, OutcomeUnknownError } from './errors.js'
+import { CancellationError, OutcomeUnknownError, UnaddressableOrderError } from './errors.js'
 import { planCancellation, type CancelPlan } from './plan.js'
 import type { GootenGateway, OrderLocks } from './ports.js'
 import { reconcile, resultsFor, withoutForwarding } from './reconcile.js'
@@ -52,7 +52,7 @@ export class CancellationService {
   async #prepareAgain (request: CancelRequest, gootenId: number, context: CallContext): Promise<Prepared> {
     const prepared = await this.#prepare(request, context)
     if (prepared.gootenId !== gootenId) {
-      throw new GootenError('bad_response', 'getOrder', 'Gooten\'s order document changed its GootenId between two reads')
+      throw new UnaddressableOrderError('Gooten\'s order document changed its GootenId between two reads')
     }
     return prepared
   }
@@ -78,7 +78,7 @@ export class CancellationService {
     const plan = planCancellation(order, request.itemIds)
     if (order.gootenId === null) {
       // Older document shapes lack it, and the cancel call cannot be addressed without it.
-      throw new GootenError('bad_response', 'getOrder', 'Gooten\'s order document has no GootenId')
+      throw new UnaddressableOrderError('Gooten\'s order document has no GootenId')
     }
     return { order, gootenId: order.gootenId, plan }
   }

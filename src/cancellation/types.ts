@@ -1,45 +1,50 @@
-export type ItemResultKind =
-  | 'cancelled'
-  | 'already_cancelled'
-  | 'failed'
-  | 'would_cancel'
-  | 'not_attempted' // a pre-check failed for another item, so nothing was forwarded
-  | 'unknown' // the cancel call's effect could not be confirmed
+import { Type, type Static } from '@sinclair/typebox'
 
-export interface ItemResult {
-  itemId: number
-  result: ItemResultKind
-  /** Gooten's status before this request, as Gooten spells it; null when the item is not in the order. */
-  previousStatus: string | null
-  /** Why, in our words, for failed, not_attempted and unknown items. */
-  reason?: string
-}
+/** A string enum as one `enum` keyword, which reads better in OpenAPI than TypeBox's anyOf of literals. */
+export const StringEnum = <T extends string[]>(values: [...T], options: { description?: string } = {}) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options })
 
-export type CancelOutcomeKind = 'cancelled' | 'partially_cancelled' | 'dry_run'
+// The domain's results as schemas: the types below derive from them, and the HTTP answers reuse them.
+
+export const ItemResultSchema = Type.Object({
+  itemId: Type.Integer(),
+  result: StringEnum([
+    'cancelled',
+    'already_cancelled',
+    'failed',
+    'would_cancel',
+    'not_attempted', // a pre-check failed for another item, so nothing was forwarded
+    'unknown' // the cancel call's effect could not be confirmed
+  ]),
+  previousStatus: Type.Union([Type.String(), Type.Null()], { description: 'Gooten status before this request, as Gooten spells it; null when the item is not in the order.' }),
+  reason: Type.Optional(Type.String({ description: 'Why, in our words (failed, not_attempted, unknown).' }))
+}, { $id: 'ItemResult', title: 'ItemResult', additionalProperties: false })
+export type ItemResult = Static<typeof ItemResultSchema>
+
+export const CancelOutcomeSchema = Type.Object({
+  orderId: Type.String(),
+  gootenOrderId: Type.Integer(),
+  outcome: StringEnum(['cancelled', 'partially_cancelled', 'dry_run']),
+  items: Type.Array(Type.Ref(ItemResultSchema))
+})
+export type CancelOutcome = Omit<Static<typeof CancelOutcomeSchema>, 'items'> & { items: ItemResult[] }
+export type CancelOutcomeKind = CancelOutcome['outcome']
+
+export const OrderViewSchema = Type.Object({
+  orderId: Type.String(),
+  gootenOrderId: Type.Union([Type.Integer(), Type.Null()]),
+  items: Type.Array(Type.Object({
+    itemId: Type.Union([Type.Integer(), Type.Null()], { description: 'null when Gooten names no id for the item.' }),
+    sku: Type.Union([Type.String(), Type.Null()]),
+    quantity: Type.Union([Type.Number(), Type.Null()]),
+    status: Type.String({ description: 'Gooten status, as Gooten spells it.' }),
+    cancellable: Type.Boolean()
+  }, { additionalProperties: false }))
+})
+export type OrderView = Static<typeof OrderViewSchema>
 
 export interface CancelRequest {
   orderId: string
   itemIds: readonly number[]
   dryRun: boolean
-}
-
-export interface CancelOutcome {
-  orderId: string
-  gootenOrderId: number
-  outcome: CancelOutcomeKind
-  items: ItemResult[]
-}
-
-export interface OrderItemView {
-  itemId: number | null
-  sku: string | null
-  quantity: number | null
-  status: string
-  cancellable: boolean
-}
-
-export interface OrderView {
-  orderId: string
-  gootenOrderId: number | null
-  items: OrderItemView[]
 }

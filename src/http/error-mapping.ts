@@ -1,4 +1,4 @@
-import { CancellationError, OrderBusyError, OutcomeUnknownError } from '../cancellation/errors.js'
+import { CancellationError, OrderBusyError, OutcomeUnknownError, UnaddressableOrderError } from '../cancellation/errors.js'
 import { GootenError, type GootenFailure } from '../gooten/errors.js'
 import { StoreUnavailableError } from '../stores/errors.js'
 import { ProblemError, type ProblemCode } from './problems.js'
@@ -91,6 +91,7 @@ export function toProblem (error: unknown): MappedProblem {
   if (error instanceof CancellationError) return fromCancellation(error)
   if (error instanceof OutcomeUnknownError) return fromOutcomeUnknown(error)
   if (error instanceof GootenError) return fromUpstream(error)
+  if (error instanceof UnaddressableOrderError) return { code: 'UPSTREAM_BAD_RESPONSE', detail: 'Gooten\'s order document does not say which order a cancel would address; nothing was forwarded.' }
   if (error instanceof OrderBusyError) return { code: 'ORDER_BUSY', detail: 'Another cancel of this order was still running when this request\'s time ran out; nothing was forwarded. Retry shortly.', retryAfterSeconds: 1 }
   if (error instanceof StoreUnavailableError) return { code: 'STORE_UNAVAILABLE', detail: 'The shared store is unavailable; nothing was cancelled. Retry shortly.', retryAfterSeconds: 1 }
   const fastifyError = error as FastifyLikeError

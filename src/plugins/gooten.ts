@@ -26,6 +26,9 @@ const VERIFICATION_TIMEOUT_MS = 2000
 /** The Gooten adapter and the cancellation domain, wired once per app. */
 export default fp<GootenPluginOptions>(async function gooten (app, { dispatcher }) {
   const { gooten, upstream } = app.config
+  if (gooten.plainHttp) {
+    app.log.warn({ gootenBaseUrl: gooten.baseUrl }, 'GOOTEN_ALLOW_PLAIN_HTTP: Gooten is called over plain http, credentials unencrypted; meant for the simulator only')
+  }
   const pool = dispatcher ?? new Pool(gooten.baseUrl, {
     connections: upstream.maxInFlight,
     connect: { timeout: CONNECT_TIMEOUT_MS },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { sendProblem } from '../plugins/problems.js'
+import { ProblemError } from '../http/problems.js'
 import { problemResponse } from '../http/problem-responses.js'
 
 const HealthStatus = Type.Object({ status: Type.String() }, { additionalProperties: false })
@@ -33,15 +33,15 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         503: problemResponse(['NOT_READY', 'SERVICE_OVERLOADED'])
       }
     }
-  }, async (request, reply) => {
+  }, async () => {
     if (app.readiness.state !== 'ready') {
-      return sendProblem(request, reply, { code: 'NOT_READY', detail: `The service is ${app.readiness.state}.`, retryAfterSeconds: 1 })
+      throw new ProblemError('NOT_READY', `The service is ${app.readiness.state}.`, { retryAfterSeconds: 1 })
     }
     // Only while the pause lasts: the trial call that may close the circuit comes from a request, and
     // a gateway sends an unready replica none, so an open circuit must not keep it unready for good.
     if (app.circuit.state === 'open' && app.circuit.retryAfterMs > 0) {
       const retryAfterSeconds = Math.max(1, Math.ceil(app.circuit.retryAfterMs / 1000))
-      return sendProblem(request, reply, { code: 'NOT_READY', detail: 'Calls to Gooten are paused after repeated failures.', retryAfterSeconds })
+      throw new ProblemError('NOT_READY', 'Calls to Gooten are paused after repeated failures.', { retryAfterSeconds })
     }
     return { status: 'ready' }
   })

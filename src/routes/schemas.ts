@@ -1,9 +1,6 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type } from '@sinclair/typebox'
+import { CancelOutcomeSchema, ItemResultSchema, OrderViewSchema, StringEnum } from '../cancellation/types.js'
 import { REQUEST_ID_PATTERN } from '../http/request-id.js'
-
-/** A string enum as one `enum` keyword, which reads better in OpenAPI than TypeBox's anyOf of literals. */
-const StringEnum = <T extends string[]>(values: [...T], options: { description?: string } = {}) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options })
 
 export const ORDER_ID_PATTERN = '^[A-Za-z0-9-]{1,64}$'
 /** Visible ASCII, as the Idempotency-Key draft and our request ids allow. */
@@ -53,20 +50,10 @@ export const CancelBody = Type.Object({
   additionalProperties: false,
   examples: [{ itemIds: [6924457, 6924458], reason: 'customer request' }]
 })
-export type CancelBodyType = Static<typeof CancelBody>
 
-export const ItemResultSchema = Type.Object({
-  itemId: Type.Integer(),
-  result: StringEnum(['cancelled', 'already_cancelled', 'failed', 'would_cancel', 'not_attempted', 'unknown']),
-  previousStatus: Type.Union([Type.String(), Type.Null()], { description: 'Gooten status before this request, as Gooten spells it.' }),
-  reason: Type.Optional(Type.String({ description: 'Why, in our words (failed, not_attempted, unknown).' }))
-}, { $id: 'ItemResult', title: 'ItemResult', additionalProperties: false })
-
+/** The domain's outcome, and the request's id. */
 export const CancelResponse = Type.Object({
-  orderId: Type.String(),
-  gootenOrderId: Type.Integer(),
-  outcome: StringEnum(['cancelled', 'partially_cancelled', 'dry_run']),
-  items: Type.Array(Type.Ref(ItemResultSchema)),
+  ...CancelOutcomeSchema.properties,
   requestId: Type.String()
 }, {
   $id: 'CancelResult',
@@ -120,15 +107,7 @@ export const CANCEL_RESULT_EXAMPLES = {
 }
 
 export const OrderItemsResponse = Type.Object({
-  orderId: Type.String(),
-  gootenOrderId: Type.Union([Type.Integer(), Type.Null()]),
-  items: Type.Array(Type.Object({
-    itemId: Type.Union([Type.Integer(), Type.Null()], { description: 'null when Gooten names no id for the item.' }),
-    sku: Type.Union([Type.String(), Type.Null()]),
-    quantity: Type.Union([Type.Number(), Type.Null()]),
-    status: Type.String({ description: 'Gooten status, as Gooten spells it.' }),
-    cancellable: Type.Boolean()
-  }, { additionalProperties: false }))
+  ...OrderViewSchema.properties
 }, {
   $id: 'OrderItems',
   title: 'OrderItems',

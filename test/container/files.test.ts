@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
 import { parse } from 'yaml'
-import { loadConfig } from '../../src/config.js'
+import { ENVIRONMENT_VARIABLES, loadConfig } from '../../src/config.js'
 
 // No Docker engine runs here, so these check what can be checked: structure, and that what the
 // files start is what CI's production smoke starts.
@@ -18,7 +18,6 @@ interface Service {
   environment?: Record<string, string>
   env_file?: Array<{ path: string, required: boolean }>
   healthcheck?: { test: string[] }
-  network_mode?: string
   depends_on?: Record<string, { condition: string }>
   ports?: string[]
   volumes?: string[]
@@ -45,10 +44,24 @@ t.test('Dockerfile: multi-stage, Node 22+, production dependencies only, non-roo
   for (const entry of ['node_modules', '.env', '.git']) t.match(dockerignore, new RegExp(`^${entry.replace('.', '\\.')}$`, 'm'))
 })
 
-t.test('docker-compose.yml: two replicas behind a gateway, sharing Redis; the simulator opt-in', async (t) => {
-  const compose = parse(await read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> }
-  const { services } = compose
-  t.same(Object.keys(services).sort(), ['gateway', 'gooten-simulator', 'proxy-1', 'proxy-2', 'redis', 'simulator-link-1', 'simulator-link-2'])
+/** Compose's merge of an overlay file: mappings (environment, depends_on) merge key by key, the rest is replaced. */
+function overlay (base: Record<string, Service>, extra: Record<string, Service>): Record<string, Service> {
+  const merged: Record<string, Service> = structuredClone(base)
+  for (const [name, service] of Object.entries(extra)) {
+    const into = merged[name] ?? {}
+    merged[name] = {
+      ...into,
+      ...service,
+      environment: { ...into.environment, ...service.environment },
+      depends_on: { ...into.depends_on, ...service.depends_on }
+    }
+  }
+  return merged
+}
+
+t.test('docker-compose.yml: two replicas behind a gateway, sharing Redis, against Gooten over https', async (t) => {
+  const { services } = parse(await read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> }
+  t.same(Object.keys(services).sort(), ['gateway', 'proxy-1', 'proxy-2', 'redis'])
 
   for (const name of ['proxy-1', 'proxy-2']) {
     const proxy = services[name] as Service
@@ -58,8 +71,10 @@ t.test('docker-compose.yml: two replicas behind a gateway, sharing Redis; the si
     t.match(proxy.healthcheck?.test.join(' '), /\/health\/ready/, `${name}: healthcheck`)
     t.same(proxy.depends_on, { redis: { condition: 'service_healthy' } })
     t.equal(proxy.environment?.REDIS_URL, 'redis://redis:6379')
-    // The environment compose gives the replica must be one the service accepts.
-    t.doesNotThrow(() => loadConfig(withDefaults(proxy.environment ?? {})), `${name}: its environment is a valid configuration`)
+    // With the credentials an operator puts in .env, the replica's environment is a configuration the service accepts.
+    const config = loadConfig({ ...withDefaults(proxy.environment ?? {}), GOOTEN_RECIPE_ID: 'from-env-file', GOOTEN_PARTNER_BILLING_KEY: 'from-env-file' })
+    t.equal(config.gooten.baseUrl, 'https://api.print.io', `${name}: real Gooten by default`)
+    t.equal(proxy.environment?.GOOTEN_ALLOW_PLAIN_HTTP, undefined, `${name}: no plain http without the simulator overlay`)
   }
 
   const gateway = services.gateway as Service
@@ -69,26 +84,33 @@ t.test('docker-compose.yml: two replicas behind a gateway, sharing Redis; the si
   t.match(nginx, /server proxy-1:3000/)
   t.match(nginx, /server proxy-2:3000/)
   t.match(nginx, /listen 8080;/)
+  // TRUST_PROXY=true believes X-Forwarded-For: the gateway must set it to the client's address, not append to the client's own.
+  t.equal(services['proxy-1']?.environment?.TRUST_PROXY, 'true')
+  t.match(nginx, /proxy_set_header X-Forwarded-For \$remote_addr;/)
   t.ok(gateway.volumes?.[0]?.startsWith('./deploy/nginx.conf:'), 'the gateway uses the committed nginx.conf')
-
   t.match(services.redis?.healthcheck?.test.join(' '), /redis-cli ping/)
+})
 
+t.test('docker-compose.simulator.yml: the replicas use the simulator, by an explicit plain-http opt-in', async (t) => {
+  const base = parse(await read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> }
+  const extra = parse(await read('docker-compose.simulator.yml'), { merge: true }) as { services: Record<string, Service> }
+  const services = overlay(base.services, extra.services)
+  t.same(Object.keys(services).sort(), ['gateway', 'gooten-simulator', 'proxy-1', 'proxy-2', 'redis'])
   const simulator = services['gooten-simulator'] as Service
-  t.same(simulator.profiles, ['simulator'], 'the simulator is opt-in')
   t.same(simulator.command, ['node', 'dist/simulator/main.js'])
+  t.equal(simulator.build, '.', 'built from the same Dockerfile')
   t.ok(existsSync(new URL('src/simulator/main.ts', root)), 'dist/simulator/main.js is built from src/simulator/main.ts')
-  for (const [link, proxy] of [['simulator-link-1', 'proxy-1'], ['simulator-link-2', 'proxy-2']] as const) {
-    t.equal(services[link]?.network_mode, `service:${proxy}`, `${link} listens on ${proxy}'s loopback`)
-    t.same(services[link]?.profiles, ['simulator'])
+  for (const name of ['proxy-1', 'proxy-2']) {
+    const proxy = services[name] as Service
+    t.same(Object.keys(proxy.depends_on ?? {}).sort(), ['gooten-simulator', 'redis'], `${name}: waits for both`)
+    const config = loadConfig(withDefaults(proxy.environment ?? {}))
+    t.same([config.gooten.baseUrl, config.gooten.plainHttp], ['http://gooten-simulator:4010', true], `${name}: the simulator, in plain http`)
+    t.equal(config.gooten.recipeId, simulator.environment?.GOOTEN_RECIPE_ID, `${name}: the simulator's credentials`)
+    t.equal(config.gooten.partnerBillingKey, simulator.environment?.GOOTEN_PARTNER_BILLING_KEY)
   }
-  t.equal(withDefaults(services['proxy-1']?.environment ?? {}).GOOTEN_BASE_URL, 'http://127.0.0.1:4010', 'by default the replicas use the simulator link')
 })
 
 t.test('.env.example lists every variable the service reads', async (t) => {
   const example = await read('.env.example')
-  const config = await read('src/config.ts')
-  const schemaBlock = config.slice(config.indexOf('const EnvSchema'), config.indexOf('})\ntype Env'))
-  const variables = [...schemaBlock.matchAll(/^ {2}([A-Z][A-Z_]+):/gm)].map((match) => match[1] as string)
-  t.ok(variables.length >= 15)
-  for (const variable of variables) t.match(example, new RegExp(`^#? ?${variable}=`, 'm'), variable)
+  for (const variable of ENVIRONMENT_VARIABLES) t.match(example, new RegExp(`^#? ?${variable}=`, 'm'), variable)
 })

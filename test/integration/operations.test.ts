@@ -128,6 +128,18 @@ t.test('an injected connection pool and lock are used, and the pool is left to i
   t.equal(pool.closed, false, 'the app did not close a pool it does not own')
 })
 
+t.test('plain http to Gooten beyond loopback needs GOOTEN_ALLOW_PLAIN_HTTP, and is announced loudly at start', async (t) => {
+  const logs = new LogCapture()
+  const app = await buildApp({ config: testConfig({ GOOTEN_BASE_URL: 'http://gooten-simulator.internal:4010', GOOTEN_ALLOW_PLAIN_HTTP: 'true' }), logStream: logs.stream })
+  await app.close()
+  t.match(logs.lines.find((line) => line.level === 40 && typeof line.msg === 'string' && line.msg.startsWith('GOOTEN_ALLOW_PLAIN_HTTP')), {
+    gootenBaseUrl: 'http://gooten-simulator.internal:4010'
+  })
+  const quiet = new LogCapture()
+  await (await buildApp({ config: testConfig(), logStream: quiet.stream })).close()
+  t.notOk(quiet.raw.some((line) => line.includes('GOOTEN_ALLOW_PLAIN_HTTP')), 'not a word of it otherwise')
+})
+
 t.test('a bug of ours is a 500 problem with no stack, logged with its stack', async (t) => {
   const logs = new LogCapture()
   const app = await buildApp({ config: testConfig(), logStream: logs.stream })

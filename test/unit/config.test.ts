@@ -127,6 +127,16 @@ t.test('GOOTEN_BASE_URL', async (t) => {
     refuses(t, env({ GOOTEN_BASE_URL: 'http://[::2]' }), 'GOOTEN_BASE_URL', ['::2'])
     refuses(t, env({ GOOTEN_BASE_URL: 'http://localhost.evil.example' }), 'GOOTEN_BASE_URL', ['evil'])
     refuses(t, env({ GOOTEN_BASE_URL: 'ftp://files.example' }), 'GOOTEN_BASE_URL', ['files.example'])
+    refuses(t, env({ GOOTEN_BASE_URL: 'http://gooten-simulator:4010', GOOTEN_ALLOW_PLAIN_HTTP: 'false' }), 'GOOTEN_BASE_URL', ['gooten-simulator'])
+    refuses(t, env({ GOOTEN_ALLOW_PLAIN_HTTP: 'yes' }), 'GOOTEN_ALLOW_PLAIN_HTTP', ['yes'])
+  })
+
+  t.test('GOOTEN_ALLOW_PLAIN_HTTP=true opens plain http to any host, and says so', async (t) => {
+    const { gooten } = loadConfig(env({ GOOTEN_BASE_URL: 'http://gooten-simulator:4010', GOOTEN_ALLOW_PLAIN_HTTP: 'true' }))
+    t.same([gooten.baseUrl, gooten.plainHttp], ['http://gooten-simulator:4010', true])
+    t.equal(loadConfig(env({ GOOTEN_BASE_URL: 'http://127.0.0.1:4010' })).gooten.plainHttp, false, 'loopback needs no opt-in')
+    t.equal(loadConfig(env({ GOOTEN_BASE_URL: 'https://api.print.io', GOOTEN_ALLOW_PLAIN_HTTP: 'true' })).gooten.plainHttp, false, 'moot for https')
+    refuses(t, env({ GOOTEN_BASE_URL: 'ftp://files.example', GOOTEN_ALLOW_PLAIN_HTTP: 'true' }), 'GOOTEN_BASE_URL', ['files.example'])
   })
 
   t.test('paths, queries, fragments and user info are refused', async (t) => {

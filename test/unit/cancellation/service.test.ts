@@ -1,5 +1,5 @@
 import t from 'tap'
-import { CancellationError, OutcomeUnknownError } from '../../../src/cancellation/errors.js'
+import { CancellationError, OutcomeUnknownError, UnaddressableOrderError } from '../../../src/cancellation/errors.js'
 import type { GootenGateway, OrderLocks } from '../../../src/cancellation/ports.js'
 import { CancellationService } from '../../../src/cancellation/service.js'
 import type { CancelRequest } from '../../../src/cancellation/types.js'
@@ -179,12 +179,10 @@ t.test('pre-check failures stop before any cancel call', async (t) => {
   t.same(gooten.cancels, [])
 })
 
-t.test('no GootenId in the order: bad_response, no cancel', async (t) => {
+t.test('no GootenId in the order: unaddressable, no cancel', async (t) => {
   const gooten = new FakeGooten([order([[1, 'New']], null)])
   const { service, context } = setup(gooten)
-  const error = await rejection(service.cancel(request([1]), context), GootenError)
-  t.equal(error.failure, 'bad_response')
-  t.equal(error.op, 'getOrder')
+  await rejection(service.cancel(request([1]), context), UnaddressableOrderError)
   t.same(gooten.cancels, [])
 })
 
@@ -367,6 +365,6 @@ t.test('a read again under the lock that shows another GootenId is not trusted',
   const gooten = new FakeGooten([order([[1, 'New']]), order([[1, 'New']], 1)])
   const alwaysStale: OrderLocks = { stamp: async () => 0, run: async (_key, _since, _signal, task) => await task(true) }
   const service = new CancellationService({ gooten, locks: alwaysStale, verificationTimeoutMs: 1000 })
-  t.match(await rejection(service.cancel(request([1]), setup(gooten).context), GootenError), { failure: 'bad_response' })
+  await rejection(service.cancel(request([1]), setup(gooten).context), UnaddressableOrderError)
   t.equal(gooten.cancels.length, 0)
 })
