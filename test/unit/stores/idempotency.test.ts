@@ -38,9 +38,11 @@ t.test('in memory', async (t) => {
     const store = new MemoryIdempotencyStore(5_000, 10, () => now)
     await store.claim('k', 'f')
     now += 5_000
+    t.same(await store.claim('k', 'f'), { kind: 'in_progress' }, 'held for its whole hold time')
+    now += 1
     const fresh = held(await store.claim('k', 'f'))
     await store.complete(fresh, answer)
-    now += ANSWER_TTL_MS - 1
+    now += ANSWER_TTL_MS
     t.equal((await store.claim('k', 'f')).kind, 'replay')
     now += 1
     t.equal((await store.claim('k', 'f')).kind, 'claimed')
