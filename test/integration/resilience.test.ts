@@ -3,6 +3,7 @@ import { connect } from 'node:net'
 import { Pool } from 'undici'
 import { SEED } from '../../src/simulator/seed.js'
 import { checkAnswer, checkedFetch } from '../helpers/contract.js'
+import { eventually } from '../helpers/eventually.js'
 import { call, cancelPath, startStack } from '../helpers/stack.js'
 
 const { demo } = SEED
@@ -129,7 +130,8 @@ t.test('circuit: opens after consecutive failures, fails fast, then one trial ca
   t.equal(sim.callCount('getOrder'), 5, 'the open circuit made no call')
   t.equal((await call(url, '/health/ready')).status, 503)
 
-  await new Promise((resolve) => setTimeout(resolve, 450))
+  // Readiness turns 200 again when the pause is over: then the next call is the trial.
+  await eventually('the circuit\'s pause to end', async () => (await call(url, '/health/ready')).status === 200)
   const trials = await Promise.all([call(url, itemsPath), call(url, itemsPath)])
   t.same(trials.map((answer) => answer.status).sort(), [200, 503], 'one trial call, the other still shed')
   t.equal(sim.callCount('getOrder'), 6)
@@ -140,7 +142,7 @@ t.test('circuit: opens after consecutive failures, fails fast, then one trial ca
 t.test('keep-alive: a socket Gooten closed while idle is not an error', async (t) => {
   const { url, sim } = await startStack(t, { sim: { keepAliveTimeoutMs: 50 } })
   t.equal((await call(url, itemsPath)).status, 200)
-  await new Promise((resolve) => setTimeout(resolve, 150))
+  await eventually('the simulator to close the idle socket', () => sim.stats().openConnections === 0)
   t.equal((await call(url, itemsPath)).status, 200)
   sim.enqueueFault({ kind: 'close-keepalive', op: 'getOrder' })
   t.equal((await call(url, itemsPath)).status, 200)
@@ -149,7 +151,7 @@ t.test('keep-alive: a socket Gooten closed while idle is not an error', async (t
 })
 
 t.test('a caller hanging up does not lift the deadline: no late cancel reaches Gooten', async (t) => {
-  const { url, sim } = await startStack(t, { env: { UPSTREAM_TIMEOUT_MS: '600' } })
+  const { url, sim, logs } = await startStack(t, { env: { UPSTREAM_TIMEOUT_MS: '600' } })
   // The lookup answers only after the deadline; had the deadline gone with the caller, the cancel would follow.
   sim.enqueueFault({ kind: 'delay', op: 'getOrder', ms: 1200 })
   const hangUp = new AbortController()
@@ -159,10 +161,13 @@ t.test('a caller hanging up does not lift the deadline: no late cancel reaches G
     body: JSON.stringify({ itemIds: [demo.items.new] }),
     signal: hangUp.signal
   })
-  await new Promise((resolve) => setTimeout(resolve, 150))
+  await eventually('the lookup to reach Gooten', () => sim.callCount('getOrder') === 1)
   hangUp.abort()
   await t.rejects(request, 'the caller gave up')
-  await new Promise((resolve) => setTimeout(resolve, 1800))
+  // The audit line is written once the request's work is over, whatever its end.
+  await eventually('the cancel to end', () => logs.find('cancel audit').length === 1)
+  t.match(logs.find('cancel audit')[0], { outcome: 'UPSTREAM_TIMEOUT' })
+  await eventually('the simulator to see the lookup dropped', () => sim.stats().abortedRequests === 1)
   t.equal(sim.callCount('getOrder'), 1)
   t.equal(sim.callCount('cancelItems'), 0, 'the deadline still ended the work')
   const items = await call(url, itemsPath)
@@ -178,9 +183,8 @@ t.test('pipelined requests on a connection that dies do not hold up a graceful d
   const get = (path: string): string => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`
   // The read waits for Gooten; the two behind it are queued on the same connection when it dies.
   socket.write(get(itemsPath) + get('/health/live') + get('/health/live'))
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  await eventually('the read to reach Gooten', () => sim.callCount('getOrder') === 1)
   socket.destroy()
-  await new Promise((resolve) => setTimeout(resolve, 400))
   const drained = await Promise.race([
     app.readiness.drain().then(() => 'drained'),
     new Promise((resolve) => setTimeout(resolve, 5000, 'still waiting'))

@@ -4,6 +4,7 @@ import t from 'tap'
 import { startSimulator } from '../../src/simulator/server.js'
 import { SEED } from '../../src/simulator/seed.js'
 import { checkedFetch } from '../helpers/contract.js'
+import { eventually } from '../helpers/eventually.js'
 import { listeningUrl, runServer } from '../helpers/process.js'
 import { TEST_BILLING_KEY, TEST_RECIPE_ID } from '../helpers/stack.js'
 
@@ -45,10 +46,9 @@ t.test('serves against Gooten, warns without caller keys, and drains on SIGTERM'
     body: JSON.stringify({ itemIds: [SEED.demo.items.new] })
   })
   const reads = Array.from({ length: 19 }, async () => await checkedFetch(`${url}/orders/${SEED.mixed.safeId}/items`))
-  for (let i = 0; i < 1000 && sim.callCount('getOrder') < 20; i++) await new Promise((resolve) => setTimeout(resolve, 10))
-  t.equal(sim.callCount('getOrder'), 20, 'all 20 requests reached Gooten before the signal')
+  await eventually('all 20 requests to reach Gooten before the signal', () => sim.callCount('getOrder') === 20)
   started.child.kill('SIGTERM')
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  await eventually('the shutdown to begin', () => started.stdout.some((line) => line.includes('"signal":"SIGTERM"')))
   const late = await checkedFetch(`${url}/orders/${SEED.mixed.safeId}/items`)
   t.equal(late.status, 503, 'a request arriving while draining is turned away')
   t.equal(((await late.json()) as { code: string }).code, 'NOT_READY')
@@ -92,7 +92,7 @@ t.test('SIGTERM turns away a client whose body stalled, finishes real work and e
   sim.enqueueFault([{ kind: 'delay', op: 'getOrder', ms: 1000, times: 1 }])
   let readAnswered = false
   const read = checkedFetch(`${url}/orders/${SEED.mixed.safeId}/items`).then((response) => { readAnswered = true; return response })
-  for (let i = 0; i < 1000 && sim.callCount('getOrder') < 1; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  await eventually('the read to reach Gooten', () => sim.callCount('getOrder') === 1)
   t.equal(sim.callCount('getOrder'), 1, 'the read reached Gooten before the signal')
 
   const signalledAt = Date.now()

@@ -4,6 +4,7 @@ import { OrderBusyError } from '../../../../src/cancellation/errors.js'
 import { RedisLockBackend } from '../../../../src/stores/locks/redis-backend.js'
 import { SharedLocks } from '../../../../src/stores/locks/shared.js'
 import { connectRedis } from '../../../../src/stores/redis-connection.js'
+import { eventually } from '../../../helpers/eventually.js'
 import { redisForTest } from '../../../helpers/redis.js'
 
 // The Lua scripts, on a real Redis: what the in-memory backend of the other lock tests stands in for.
@@ -14,16 +15,21 @@ t.test('per-order locks on Redis', async (t) => {
 
   t.test('locks: one holder at a time across replicas, released by the holder only', async (t) => {
     const one = new SharedLocks(new RedisLockBackend(redis, 5000))
-    const two = new SharedLocks(new RedisLockBackend(redis, 5000))
+    // The second replica's backend counts its attempts to take the lock.
+    const twosBackend = new RedisLockBackend(redis, 5000)
+    let attempts = 0
+    const acquire = twosBackend.acquire.bind(twosBackend)
+    twosBackend.acquire = async (key, token) => { attempts++; return await acquire(key, token) }
+    const two = new SharedLocks(twosBackend)
     const log: string[] = []
     let release!: () => void
     const held = new Promise<void>((resolve) => { release = resolve })
     const since = await one.stamp()
     const first = one.run('gooten:1', since, new AbortController().signal, async (stale) => { log.push(`one ${stale}`); await held; log.push('one end') })
-    while (log.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    await eventually('the first to hold the lock', () => log.length === 1)
     const second = two.run('gooten:1', since, new AbortController().signal, async (stale) => { log.push(`two ${stale}`) })
-    await new Promise((resolve) => setTimeout(resolve, 60))
-    t.same(log, ['one false'], 'the second waits')
+    await eventually('the second to ask three times', () => attempts >= 3)
+    t.same(log, ['one false'], 'the second polls while the first holds the lock')
     release()
     await Promise.all([first, second])
     t.same(log, ['one false', 'one end', 'two true'], 'and reads again')
