@@ -2,14 +2,16 @@
 // sampling its RSS and heap every 5 s to show whether memory grows. BENCH_QUICK=1: 40 s.
 // The load is open-loop (requests go out on a 10 ms clock whatever the answers' pace): 40% full
 // cancels of a fresh order, 30% item lists, 15% invalid bodies, 15% ITEMS_NOT_CANCELLABLE.
-import { writeFileSync } from 'node:fs'
+// Writes bench/results/raw/<BENCH_OUT or rss>.{json,md}; a run of the standard plan also writes
+// the committed summary, bench/results/rss.md.
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
 import { SEED } from '../src/simulator/seed.js'
 import { percentile } from './lib/load.js'
 import { core, cpuMs, foreignLoad, peakRssMb, pinSelf, rssMb } from './lib/procs.js'
-import { buildService, machine, PLACEMENT, RESULTS, serviceSettings, startService, startSimulator } from './lib/setup.js'
+import { isStandardRun, machine, writeRun } from './lib/record.js'
+import { buildService, PLACEMENT, serviceSettings, startService, startSimulator } from './lib/setup.js'
 
 const quick = process.env.BENCH_QUICK === '1'
 const seconds = Number(process.env.BENCH_RSS_SECONDS ?? (quick ? 40 : 300))
@@ -17,7 +19,8 @@ const rate = Number(process.env.BENCH_RSS_RATE ?? 300)
 const sampleEveryS = quick ? 2 : 5
 const warmupS = Math.min(30, Math.round(seconds / 5))
 const MAX_OUTSTANDING = 256
-const out = process.env.BENCH_OUT ?? 'rss-latest'
+const out = process.env.BENCH_OUT ?? 'rss'
+const standard = isStandardRun(['BENCH_OUT', 'BENCH_DIST', 'BENCH_RSS_SECONDS', 'BENCH_RSS_RATE', 'BENCH_SERVICE_NODE_OPTIONS', 'BENCH_LOG_LEVEL'])
 
 const log = (line: string): void => { process.stderr.write(`bench:rss: ${line}\n`) }
 
@@ -158,7 +161,6 @@ try {
     noGrowth: growthMb <= 5,
     samples
   }
-  writeFileSync(`${RESULTS}${out}.json`, JSON.stringify(summary, null, 2) + '\n')
   const md = [
     '# Steady-load memory run', '',
     `- **Date:** ${summary.machine.date}; ${summary.machine.cpuModel}, ${summary.machine.cores} cores; Node ${summary.machine.node}, Fastify ${summary.machine.fastify}, undici ${summary.machine.undici}`,
@@ -177,8 +179,8 @@ try {
     ...samples.map((s) => `| ${s.t} | ${s.rssMb} | ${s.heapUsedMb} | ${s.heapTotalMb} | ${s.answered} |`),
     ''
   ].join('\n')
-  writeFileSync(`${RESULTS}${out}.md`, md)
-  log(`RSS first ${summary.rssMb.first} / last ${summary.rssMb.last} / max ${summary.rssMb.max} MB, growth ${growthMb} MB; ${errors} errors, ${unexpected} unexpected; wrote bench/results/${out}.md`)
+  const written = writeRun(out, summary, md, standard ? 'rss.md' : undefined)
+  log(`RSS first ${summary.rssMb.first} / last ${summary.rssMb.last} / max ${summary.rssMb.max} MB, growth ${growthMb} MB; ${errors} errors, ${unexpected} unexpected; wrote ${written.join(', ')}`)
 } finally {
   await toService.close()
   await toSimulator.close()

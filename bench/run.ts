@@ -1,19 +1,26 @@
 // `npm run bench`: the service against the simulator called directly, scenario by scenario.
 // BENCH_QUICK=1: a 1–2 minute smoke run. BENCH_PROFILE=1: profile the service during the full
-// cancel flow instead (see bench/README.md). Writes bench/results/<BENCH_OUT or latest>.{json,md}.
-import { readdirSync, statSync, writeFileSync } from 'node:fs'
+// cancel flow instead (see bench/README.md). Writes bench/results/raw/<BENCH_OUT or bench>.{json,md};
+// a run of the standard plan also writes the committed summary, bench/results/bench.md.
+import { readdirSync, statSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { runLoad, type RunStats } from './lib/load.js'
 import { core, countLogLevels, foreignLoad, peakRssMb, pinSelf, type Managed } from './lib/procs.js'
 import { createPool, MAX_POOL, resetSimulator, SCENARIOS, upstreamCounts, type Scenario } from './lib/scenarios.js'
-import { buildService, machine, PLACEMENT, RESULTS, serviceSettings, startService, startSimulator } from './lib/setup.js'
+import { isStandardRun, machine, RAW, ROOT, writeRun } from './lib/record.js'
+import { buildService, PLACEMENT, serviceSettings, startService, startSimulator } from './lib/setup.js'
 import { renderMarkdown, evaluateTargets, type BenchResults, type Measured, type ScenarioResults } from './lib/report.js'
 import { summariseProfile } from './profile-summary.js'
 
 const quick = process.env.BENCH_QUICK === '1'
 const profile = process.env.BENCH_PROFILE === '1'
 const only = process.env.BENCH_SCENARIOS?.split(',').filter(Boolean)
-const out = process.env.BENCH_OUT ?? (profile ? (only?.[0] === undefined ? 'profile' : `profile-${only[0]}`) : 'latest')
+const out = process.env.BENCH_OUT ?? (profile ? (only?.[0] === undefined ? 'profile' : `profile-${only[0]}`) : 'bench')
+// Anything that changes what is measured makes a one-off run, kept under raw/ only.
+const standard = !profile && isStandardRun([
+  'BENCH_OUT', 'BENCH_DIST', 'BENCH_SCENARIOS', 'BENCH_CONCURRENCY', 'BENCH_RATES', 'BENCH_SATURATION_S',
+  'BENCH_FIXED_S', 'BENCH_WARMUP_S', 'BENCH_REPEATS', 'BENCH_SERVICE_NODE_OPTIONS', 'BENCH_LOG_LEVEL'
+])
 
 const numbers = (name: string): number[] | undefined => process.env[name]?.split(',').filter(Boolean).map(Number)
 const number = (name: string): number | undefined => process.env[name] === undefined ? undefined : Number(process.env[name])
@@ -176,7 +183,7 @@ async function runProfile (): Promise<void> {
   const id = only?.[0] ?? 'cancel'
   const scenario = SCENARIOS.find((s) => s.id === id)
   if (scenario === undefined) throw new Error(`no scenario ${id}`)
-  const dir = `${RESULTS}profiles/`
+  const dir = `${RAW}profiles/`
   const startedAt = Date.now()
   service = await startService(build.dist, SERVICE_PORT, simulator.url, settings, ['--cpu-prof', `--cpu-prof-dir=${dir}`])
   await measure(scenario, 'service', 10, PLAN.warmupS)
@@ -196,11 +203,9 @@ async function runProfile (): Promise<void> {
   if (file === undefined) throw new Error(`the service wrote no .cpuprofile into ${dir}`)
   const summary = summariseProfile(file, build.dist)
   const header = `# CPU profile of the service: ${scenario.title}, 50 connections\n\n` +
-    `${new Date().toISOString()}, ${build.source}, Node ${process.version}. Profile: \`${file.slice(RESULTS.length - 'bench/results/'.length)}\`.\n` +
+    `${new Date().toISOString()}, ${build.source}, Node ${process.version}. Profile: \`${file.slice(ROOT.length)}\`.\n` +
     `Runs while profiled: ${runs.map((r) => `${r.rps} req/s`).join(', ')} (profiling slows the service).\n\n`
-  writeFileSync(`${RESULTS}${out}.md`, header + summary.markdown)
-  writeFileSync(`${RESULTS}${out}.json`, JSON.stringify({ file, runs, ...summary.data }, null, 2) + '\n')
-  log(`wrote bench/results/${out}.md`)
+  log(`wrote ${writeRun(out, { file: file.slice(ROOT.length), runs, ...summary.data }, header + summary.markdown).join(', ')}`)
 }
 
 try {
@@ -227,9 +232,8 @@ try {
       targets: []
     }
     results.targets = evaluateTargets(results)
-    writeFileSync(`${RESULTS}${out}.json`, JSON.stringify(results, null, 2) + '\n')
-    writeFileSync(`${RESULTS}${out}.md`, renderMarkdown(results))
-    log(`wrote bench/results/${out}.json and .md in ${results.elapsedSeconds} s`)
+    const written = writeRun(out, results, renderMarkdown(results), standard ? 'bench.md' : undefined)
+    log(`wrote ${written.join(', ')} in ${results.elapsedSeconds} s${standard ? '' : ' (a one-off run: the committed summary is unchanged)'}`)
     for (const target of results.targets) log(`${target.met ? 'MET    ' : 'NOT MET'} ${target.name}: ${target.measured}`)
   }
 } finally {

@@ -1,8 +1,9 @@
 /**
  * A typed client for this service: openapi-fetch over the types `npm run client` generates from the
- * OpenAPI document into openapi/schema.d.ts. Paths, parameters, bodies and answers are checked by
- * TypeScript against the document; test/client/example.test.ts compiles this file with
- * examples/tsconfig.json and runs it against the service, so the two cannot drift apart.
+ * OpenAPI document into openapi/schema.d.ts (not committed: run it, or `npm run typecheck`, first).
+ * Paths, parameters, bodies and answers are checked by TypeScript against the document;
+ * test/client/example.test.ts compiles this file with examples/tsconfig.json against types it
+ * generates afresh, and runs it against the service, so the two cannot drift apart.
  */
 import createClient from 'openapi-fetch'
 import type { components, paths } from '../openapi/schema.js'

@@ -2,11 +2,14 @@
 // Gooten fault of a kind the service must absorb (retryable lookup failures, a reset after a
 // cancel was applied, slow answers). At most one fault is pending at a time, so every failure
 // the service sees is a single one it is built to absorb. Bounded by SOAK_SECONDS (default 180).
-// Reports unexpected 5xx, unhandled errors, and heap and upstream sockets over time.
+// Reports unexpected 5xx, unhandled errors, and heap and upstream sockets over time: the raw
+// data in bench/results/raw/soak.{json,md}, and, for a run of the standard length and workers,
+// the committed summary bench/results/soak.md.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
+import { isStandardRun, machine, workingTreeSource, writeRun } from '../bench/lib/record.js'
+import { renderSoak, type SoakResult, type SoakSample } from './soak-report.js'
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 180)
 const workers = Number(process.env.SOAK_WORKERS ?? 8)
@@ -23,6 +26,16 @@ const FAULTS = [
   { kind: 'reset-after-apply', op: 'cancelItems' },
   { kind: 'close-keepalive' }
 ]
+
+/** A fault in words, for the report: `503 on a lookup`, `reset after an applied cancel`. */
+function describeFault (fault: typeof FAULTS[number]): string {
+  const on = fault.op === 'getOrder' ? ' on a lookup' : fault.op === 'cancelItems' ? ' on a cancel' : ''
+  if (fault.kind === 'status') return `${fault.status}${fault.retryAfter === undefined ? '' : ` with Retry-After ${fault.retryAfter}`}${on}`
+  if (fault.kind === 'delay') return `a ${fault.ms} ms delay${on}`
+  if (fault.kind === 'reset-after-apply') return 'a reset after the cancel was applied'
+  if (fault.kind === 'close-keepalive') return '`Connection: close`'
+  return `a ${fault.kind}${on}`
+}
 
 function start (entry: string, env: Record<string, string>, output: string[]): ChildProcess {
   const child = spawn(process.execPath, [new URL(entry, root).pathname], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -61,7 +74,7 @@ await waitFor(`${serviceUrl}/health/ready`)
 const toService = new Pool(serviceUrl, { connections: workers })
 const toSim = new Pool(`http://127.0.0.1:${simPort}`, { connections: 4 })
 const counts = { requests: 0, ok: 0, clientErrors: 0, unexpected5xx: 0, networkErrors: 0, faultsInjected: 0 }
-const samples: Array<{ at: number, heapUsedMb: number, rssMb: number, upstreamSockets: number }> = []
+const samples: SoakSample[] = []
 const firstUnexpected: unknown[] = []
 let injecting = false
 
@@ -131,10 +144,21 @@ sim.kill('SIGTERM')
 await Promise.all([toService.close(), toSim.close()])
 
 const unhandled = serviceLog.filter((line) => line.includes('"level":50') || line.includes('"level":60') || (!line.startsWith('{') && /Error|Unhandled/.test(line)))
-const result = { seconds, workers, faultRate: FAULT_RATE, counts, unhandledErrorLines: unhandled.length, firstUnexpected, samples }
-await writeFile(new URL('bench/results/soak.json', root), `${JSON.stringify(result, null, 2)}\n`).catch(async () => {
-  await writeFile(new URL('soak-result.json', root), `${JSON.stringify(result, null, 2)}\n`)
-})
-process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+const result: SoakResult = {
+  machine: machine(),
+  // `npm run soak` builds dist/ from the working tree just before.
+  build: workingTreeSource(),
+  seconds,
+  workers,
+  faultRate: FAULT_RATE,
+  faultKinds: FAULTS.map(describeFault),
+  counts,
+  unhandledErrorLines: unhandled.length,
+  firstUnexpected,
+  samples
+}
+const report = renderSoak(result)
+const written = writeRun('soak', result, report, isStandardRun(['SOAK_SECONDS', 'SOAK_WORKERS']) ? 'soak.md' : undefined)
+process.stdout.write(`${report}\nwrote ${written.join(', ')}\n`)
 const failed = counts.unexpected5xx > 0 || counts.networkErrors > 0 || unhandled.length > 0
 process.exitCode = failed ? 1 : 0

@@ -2,7 +2,7 @@ import { isIP } from 'node:net'
 import envSchema from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
 
-/** Every environment variable the service reads, with its default (CONTRACT §3). */
+/** Every environment variable the service reads, with its default (the README's Configuration table). */
 const EnvSchema = Type.Object({
   GOOTEN_RECIPE_ID: Type.String({ minLength: 1 }),
   GOOTEN_PARTNER_BILLING_KEY: Type.String({ minLength: 1 }),

@@ -1,6 +1,8 @@
-// Targets from issue 5 and the markdown table of a benchmark run.
+// The service's performance targets (README, Performance), checked against a benchmark run, and
+// the run's markdown report.
 import type { RunStats } from './load.js'
-import type { Machine, ServiceSettings } from './setup.js'
+import type { Machine } from './record.js'
+import type { ServiceSettings } from './setup.js'
 
 export interface Measured extends RunStats {
   /** Gooten calls the simulator received during the run, and per flow answered as expected. */
@@ -136,14 +138,14 @@ export function renderMarkdown (results: BenchResults): string {
   lines.push(`- **Service build:** ${results.build}`)
   lines.push(`- **Placement:** ${results.placement}`)
   const env = Object.entries(results.service.env).map(([k, v]) => `${k}=${v}`).join(', ')
-  lines.push(`- **Service settings:** LOG_LEVEL=${results.service.logLevel} (to bench/results/service.log), ${env}; everything else at its default`)
+  lines.push(`- **Service settings:** LOG_LEVEL=${results.service.logLevel} (to bench/results/raw/service.log), ${env}; everything else at its default`)
   lines.push(`- **Other load on the machine at start:** ${results.otherLoadAtStartCores} cores`)
   lines.push('')
   lines.push('A *flow* is one request to the service, or the direct simulator calls it stands for (two for the cancel flow). ' +
     'Latency is per flow, measured by the load generator; throughput is completed flows per second. ' +
     'Every run of the cancel flow uses fresh orders, so each request makes both upstream calls.', '')
 
-  lines.push('## Targets (issue 5)', '', '| target | measured | met |', '| --- | --- | --- |')
+  lines.push('## Targets', '', '| target | measured | met |', '| --- | --- | --- |')
   for (const t of results.targets) lines.push(`| ${t.name} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`)
   lines.push('')
 

@@ -1,28 +1,13 @@
-// Build, environment and machine facts shared by `npm run bench` and `npm run bench:rss`.
+// Build, environment and placement shared by `npm run bench` and `npm run bench:rss`.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
-import { cpus, release, totalmem } from 'node:os'
-import { fileURLToPath } from 'node:url'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { BILLING_KEY, core, pinning, RECIPE_ID, spawnPinned, waitUntilOk, type Managed } from './procs.js'
+import { git, rawPath, ROOT, workingTreeSource } from './record.js'
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-export const RESULTS = `${ROOT}bench/results/`
 // Inside node_modules: ignored by git and ESLint, and packages resolve from there. A private
 // build, so a concurrent `npm run build` (which empties dist/) cannot pull the service away mid-run.
 const DEFAULT_BUILD = `${ROOT}node_modules/.cache/gop-bench/dist/`
 const SNAPSHOT = `${ROOT}node_modules/.cache/gop-bench/ref-`
-
-function version (pkg: string): string {
-  return (JSON.parse(readFileSync(`${ROOT}node_modules/${pkg}/package.json`, 'utf8')) as { version: string }).version
-}
-
-function git (...args: string[]): string {
-  try {
-    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-  } catch {
-    return ''
-  }
-}
 
 /**
  * The built service to run: BENCH_DIST if given; else `src` at git ref BENCH_REF (a snapshot, so
@@ -55,37 +40,7 @@ export function buildService (): { dist: string, source: string } {
   }
   process.stderr.write('bench: compiling src …\n')
   tsc(`${ROOT}tsconfig.build.json`, DEFAULT_BUILD)
-  const dirty = git('status', '--porcelain', '--', 'src') !== ''
-  return { dist: DEFAULT_BUILD, source: `src at ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' with uncommitted changes' : ''}` }
-}
-
-export interface Machine {
-  date: string
-  node: string
-  fastify: string
-  undici: string
-  autocannon: string
-  cpuModel: string
-  cores: number
-  kernel: string
-  memoryGb: number
-  gitCommit: string
-}
-
-export function machine (): Machine {
-  const list = cpus()
-  return {
-    date: new Date().toISOString(),
-    node: process.version,
-    fastify: version('fastify'),
-    undici: version('undici'),
-    autocannon: version('autocannon'),
-    cpuModel: list[0]?.model ?? 'unknown',
-    cores: list.length,
-    kernel: release(),
-    memoryGb: Math.round(totalmem() / 2 ** 30),
-    gitCommit: git('rev-parse', '--short', 'HEAD')
-  }
+  return { dist: DEFAULT_BUILD, source: workingTreeSource() }
 }
 
 export const PLACEMENT = pinning
@@ -126,7 +81,7 @@ export async function startSimulator (dist: string, port: number): Promise<{ pro
     SIM_LATENCY_MS: '0',
     GOOTEN_RECIPE_ID: RECIPE_ID,
     GOOTEN_PARTNER_BILLING_KEY: BILLING_KEY
-  }, `${RESULTS}simulator.log`)
+  }, rawPath('simulator.log'))
   await waitUntilOk(`${url}/__sim/stats`, proc)
   return { proc, url }
 }
@@ -147,7 +102,7 @@ export async function startService (
     HOST: '127.0.0.1',
     PORT: String(port),
     LOG_LEVEL: settings.logLevel
-  }, `${RESULTS}service.log`)
+  }, rawPath('service.log'))
   await waitUntilOk(`${url}/health/ready`, proc)
   return { proc, url }
 }
