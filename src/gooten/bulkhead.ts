@@ -11,7 +11,7 @@ export class Bulkhead {
   constructor (
     readonly maxActive: number,
     readonly maxQueued: number,
-    private readonly onChange: (active: number) => void = () => {}
+    private readonly onChange: (active: number) => void
   ) {}
 
   get active (): number {

@@ -3,6 +3,7 @@ import { Bulkhead } from '../../../src/gooten/bulkhead.js'
 import { GootenError } from '../../../src/gooten/errors.js'
 
 const never = (): AbortSignal => new AbortController().signal
+const ignore = (): void => {}
 
 t.test('admits up to maxActive at once and reports each change', async (t) => {
   const changes: number[] = []
@@ -17,21 +18,12 @@ t.test('admits up to maxActive at once and reports each change', async (t) => {
   t.same(changes, [1, 2, 1, 0])
 })
 
-t.test('works without an onChange callback', async (t) => {
-  const bulkhead = new Bulkhead(1, 0)
-  const release = await bulkhead.acquire('getOrder', never())
-  t.equal(bulkhead.active, 1)
-  release()
-  t.equal(bulkhead.active, 0)
-})
-
 t.test('full and queue full: shed at once as overloaded, never sent', async (t) => {
-  const bulkhead = new Bulkhead(1, 1)
+  const bulkhead = new Bulkhead(1, 1, ignore)
   const release = await bulkhead.acquire('getOrder', never())
   const queued = bulkhead.acquire('cancelItems', never())
   const error = await bulkhead.acquire('cancelItems', never()).catch((e: unknown) => e)
-  t.ok(error instanceof GootenError)
-  t.match(error, { failure: 'overloaded', op: 'cancelItems', details: { neverSent: true } })
+  t.match(error, { name: 'GootenError', failure: 'overloaded', op: 'cancelItems', details: { neverSent: true } })
   t.equal((error as GootenError).mayHaveReachedGooten, false)
   release()
   const releaseQueued = await queued
@@ -41,14 +33,14 @@ t.test('full and queue full: shed at once as overloaded, never sent', async (t) 
 })
 
 t.test('a queue limit of 0 sheds as soon as every slot is taken', async (t) => {
-  const bulkhead = new Bulkhead(1, 0)
+  const bulkhead = new Bulkhead(1, 0, ignore)
   const release = await bulkhead.acquire('getOrder', never())
   await t.rejects(bulkhead.acquire('getOrder', never()), { name: 'GootenError', failure: 'overloaded' })
   release()
 })
 
 t.test('waiters are woken in arrival order', async (t) => {
-  const bulkhead = new Bulkhead(1, 3)
+  const bulkhead = new Bulkhead(1, 3, ignore)
   const order: string[] = []
   const release = await bulkhead.acquire('getOrder', never())
   const waiters = ['a', 'b', 'c'].map(async (name) => {
@@ -63,14 +55,13 @@ t.test('waiters are woken in arrival order', async (t) => {
 })
 
 t.test('abort while queued: timeout, never sent, and the queue place is given up', async (t) => {
-  const bulkhead = new Bulkhead(1, 1)
+  const bulkhead = new Bulkhead(1, 1, ignore)
   const release = await bulkhead.acquire('getOrder', never())
   const controller = new AbortController()
   const waiting = bulkhead.acquire('cancelItems', controller.signal)
   controller.abort()
   const error = await waiting.catch((e: unknown) => e)
-  t.ok(error instanceof GootenError)
-  t.match(error, { failure: 'timeout', op: 'cancelItems', details: { neverSent: true } })
+  t.match(error, { name: 'GootenError', failure: 'timeout', op: 'cancelItems', details: { neverSent: true } })
   // The aborted waiter no longer holds the only queue place.
   const next = bulkhead.acquire('getOrder', never())
   release()
@@ -81,7 +72,7 @@ t.test('abort while queued: timeout, never sent, and the queue place is given up
 })
 
 t.test('an already-aborted signal fails at once when it would have to wait', async (t) => {
-  const bulkhead = new Bulkhead(1, 5)
+  const bulkhead = new Bulkhead(1, 5, ignore)
   const release = await bulkhead.acquire('getOrder', never())
   await t.rejects(bulkhead.acquire('getOrder', AbortSignal.abort()), { name: 'GootenError', failure: 'timeout', details: { neverSent: true } })
   // Nothing was left queued: one release frees the bulkhead entirely.
@@ -93,14 +84,14 @@ t.test('an already-aborted signal fails at once when it would have to wait', asy
 })
 
 t.test('an already-aborted signal does not matter when a slot is free', async (t) => {
-  const bulkhead = new Bulkhead(1, 0)
+  const bulkhead = new Bulkhead(1, 0, ignore)
   const release = await bulkhead.acquire('getOrder', AbortSignal.abort())
   t.equal(bulkhead.active, 1)
   release()
 })
 
 t.test('a woken waiter no longer listens to its signal', async (t) => {
-  const bulkhead = new Bulkhead(1, 1)
+  const bulkhead = new Bulkhead(1, 1, ignore)
   const release = await bulkhead.acquire('getOrder', never())
   const controller = new AbortController()
   const waiting = bulkhead.acquire('getOrder', controller.signal)
@@ -126,7 +117,7 @@ t.test('release called twice frees one slot only', async (t) => {
 })
 
 t.test('a released slot goes to the waiter, not to a newcomer', async (t) => {
-  const bulkhead = new Bulkhead(1, 2)
+  const bulkhead = new Bulkhead(1, 2, ignore)
   const signal = new AbortController().signal
   const releaseA = await bulkhead.acquire('getOrder', signal)
   const waiterB = bulkhead.acquire('getOrder', signal)

@@ -44,7 +44,7 @@ function harness (dispatcher: Dispatcher, origin: string, options: Partial<Goote
     }
   }
   const circuit = options.circuit ?? new CircuitBreaker({ failureThreshold: 100, openMs: 30000 })
-  const bulkhead = options.bulkhead ?? new Bulkhead(8, 8)
+  const bulkhead = options.bulkhead ?? new Bulkhead(8, 8, () => {})
   const client = new GootenClient({
     origin,
     recipeId: RECIPE_ID,
@@ -116,7 +116,7 @@ t.test('works without an observer and with the default randomness', async (t) =>
     recipeId: RECIPE_ID,
     partnerBillingKey: BILLING_KEY,
     dispatcher: server.pool,
-    bulkhead: new Bulkhead(1, 0),
+    bulkhead: new Bulkhead(1, 0, () => {}),
     circuit: new CircuitBreaker({ failureThreshold: 5, openMs: 1000 }),
     retryBudget: new RetryBudget()
   })
@@ -360,7 +360,7 @@ t.test('shed by a full bulkhead: overloaded, no call, and the half-open trial sl
   const circuit = new CircuitBreaker({ failureThreshold: 1, openMs: 1000, now: () => clock.now })
   circuit.failed()
   clock.now = 1000
-  const bulkhead = new Bulkhead(1, 0)
+  const bulkhead = new Bulkhead(1, 0, () => {})
   const hold = await bulkhead.acquire('getOrder', new AbortController().signal)
   const h = harness(server.pool, server.origin, { circuit, bulkhead })
   const error = await failure(h.client.getOrder('1', h.context()))
@@ -376,7 +376,7 @@ t.test('shed by a full bulkhead: overloaded, no call, and the half-open trial sl
 
 t.test('the bulkhead slot is released after a failed call', async (t) => {
   const server = await startServer(t, (_req, res) => sendJson(res, 500, {}))
-  const bulkhead = new Bulkhead(1, 0)
+  const bulkhead = new Bulkhead(1, 0, () => {})
   const h = harness(server.pool, server.origin, { bulkhead })
   await failure(h.client.getOrder('1', h.context()))
   await failure(h.client.getOrder('1', h.context()))

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { TestContext } from '../helpers/tap.js'
-import { GootenError } from '../../../src/gooten/errors.js'
+import { GootenError, type GootenFailure } from '../../../src/gooten/errors.js'
 import { interpretCancel, interpretOrder, type RawAnswer } from '../../../src/gooten/interpret.js'
 
 function json (value: unknown, status = 200, retryAfterMs?: number): RawAnswer {
@@ -34,6 +34,8 @@ const ORDER = {
 
 const GOOTEN_TEXT = 'Order 13-secret-upstream-text not valid'
 
+const envelope = (message: string, property = 'Order'): object => ({ HadError: true, Errors: [{ PropertyName: property, ErrorMessage: message, AttemptedValue: '' }] })
+
 t.test('interpretOrder', async (t) => {
   t.test('a valid order', async (t) => {
     t.same(interpretOrder(json(ORDER)), {
@@ -44,108 +46,61 @@ t.test('interpretOrder', async (t) => {
         { itemId: 6924458, sku: 'SKU-2', quantity: 1, status: 'Shipped' }
       ]
     })
-  })
-
-  t.test('a valid order inside a HadError:false envelope', async (t) => {
-    t.equal(interpretOrder(json({ ...ORDER, HadError: false, Errors: [] })).gootenId, 520718)
-  })
-
-  t.test('401 and 403 are credential refusals, whatever the body', async (t) => {
-    for (const status of [401, 403]) {
-      const error = failure(t, () => interpretOrder(json(ORDER, status)))
-      t.equal(error.failure, 'credentials_refused')
-      t.equal(error.op, 'getOrder')
-      t.equal(error.details.status, status)
-      t.equal(failure(t, () => interpretOrder(other('html', status))).failure, 'credentials_refused')
-    }
-  })
-
-  t.test('429 and 5xx are unavailable, with and without Retry-After', async (t) => {
-    for (const status of [429, 500, 502, 503, 504]) {
-      const plain = failure(t, () => interpretOrder(other('html', status)))
-      t.equal(plain.failure, 'unavailable')
-      t.equal(plain.details.status, status)
-      t.notOk('retryAfterMs' in plain.details, 'no retryAfterMs when Gooten sent none')
-      const timed = failure(t, () => interpretOrder(json({ Message: 'busy' }, status, 2000)))
-      t.equal(timed.failure, 'unavailable')
-      t.equal(timed.details.retryAfterMs, 2000)
-      t.notMatch(timed.message, 'busy')
-    }
-  })
-
-  t.test('HTML, invalid JSON', async (t) => {
-    const html = failure(t, () => interpretOrder(other('html')))
-    t.equal(html.failure, 'bad_response')
-    t.equal(html.details.status, 200)
-    t.equal(failure(t, () => interpretOrder(other('invalid_json'))).failure, 'bad_response')
-    t.equal(failure(t, () => interpretOrder(other('html', 404))).failure, 'bad_response', 'a 404 HTML page is a wrong path, not a missing order')
-  })
-
-  t.test('empty body: 404 means no such order, otherwise a bad response', async (t) => {
-    const missing = failure(t, () => interpretOrder(other('empty', 404)))
-    t.equal(missing.failure, 'not_found')
-    t.equal(missing.details.status, 404)
-    t.equal(failure(t, () => interpretOrder(other('empty', 200))).failure, 'bad_response')
-    t.equal(failure(t, () => interpretOrder(other('empty', 400))).failure, 'bad_response')
-  })
-
-  t.test('Message-only bodies', async (t) => {
-    for (const message of ['Invalid recipeId', 'bad RecipeID supplied', 'Invalid billing key', 'Authorization has been denied for this request.', 'Not authorised', 'Missing API key', 'Bad credentials']) {
-      const error = failure(t, () => interpretOrder(json({ Message: message })))
-      t.equal(error.failure, 'credentials_refused', message)
-      t.notMatch(error.message, message)
-    }
-    const other = failure(t, () => interpretOrder(json({ Message: GOOTEN_TEXT }, 400)))
-    t.equal(other.failure, 'bad_response')
-    t.equal(other.details.status, 400)
-    t.notMatch(other.message, 'secret-upstream-text', 'Gooten\'s words are not repeated')
-  })
-
-  t.test('JSON null is a missing order', async (t) => {
-    t.equal(failure(t, () => interpretOrder(json(null))).failure, 'not_found')
-  })
-
-  t.test('HadError envelopes', async (t) => {
-    const envelope = (message: string, property = 'Order') => ({ HadError: true, Errors: [{ PropertyName: property, ErrorMessage: message, AttemptedValue: '' }] })
-
-    const credential = failure(t, () => interpretOrder(json(envelope('The partner billing key is wrong'))))
-    t.equal(credential.failure, 'credentials_refused')
-    t.equal(failure(t, () => interpretOrder(json(envelope('is invalid', 'RecipeId')))).failure, 'credentials_refused', 'the property name counts too')
-    t.equal(failure(t, () => interpretOrder(json(envelope('Invalid recipe id'), 404))).failure, 'credentials_refused', 'credential words win over a 404')
-
-    for (const message of ['Order not found', 'The order could not be found', 'Order does not exist', 'No such order', 'Unknown order id']) {
-      t.equal(failure(t, () => interpretOrder(json(envelope(message)))).failure, 'not_found', message)
-    }
-    t.equal(failure(t, () => interpretOrder(json(envelope('Something odd'), 404))).failure, 'not_found', 'a 404 envelope is not found whatever it says')
-    t.equal(failure(t, () => interpretOrder(json({ HadError: true }, 404))).failure, 'not_found', 'Errors may be missing')
-
-    const odd = failure(t, () => interpretOrder(json(envelope(GOOTEN_TEXT))))
-    t.equal(odd.failure, 'bad_response')
-    t.notMatch(odd.message, 'secret-upstream-text')
-    t.equal(failure(t, () => interpretOrder(json({ HadError: true, Errors: null }))).failure, 'bad_response')
-    t.equal(failure(t, () => interpretOrder(json({ HadError: true, Errors: [{}] }))).failure, 'bad_response', 'entries without text')
-    t.equal(failure(t, () => interpretOrder(json({ ...ORDER, HadError: true, Errors: [] }))).failure, 'bad_response', 'HadError wins over an order-shaped body')
-  })
-
-  t.test('404 with a JSON body that is no envelope is a missing order', async (t) => {
-    t.equal(failure(t, () => interpretOrder(json({ error: 'nope' }, 404))).failure, 'not_found')
-    t.equal(failure(t, () => interpretOrder(json(ORDER, 404))).failure, 'not_found')
-  })
-
-  t.test('other non-2xx statuses are bad responses', async (t) => {
-    for (const status of [100, 199, 300, 400, 409, 501]) {
-      const error = failure(t, () => interpretOrder(json(ORDER, status)))
-      t.equal(error.failure, 'bad_response', `HTTP ${status}`)
-      t.equal(error.details.status, status)
-    }
+    t.equal(interpretOrder(json({ ...ORDER, HadError: false, Errors: [] })).gootenId, 520718, 'inside a HadError:false envelope')
     t.equal(interpretOrder(json(ORDER, 299)).gootenId, 520718, '299 is still success')
     t.equal(interpretOrder(json(ORDER, 201)).gootenId, 520718)
   })
 
-  t.test('a 2xx body of unknown shape', async (t) => {
-    for (const value of [{ Result: { Foo: 1 } }, [], 'text', 42, { Items: [{ Sku: 'no status' }] }, { Items: 'none' }, { ...ORDER, GootenId: 'abc' }]) {
-      t.equal(failure(t, () => interpretOrder(json(value))).failure, 'bad_response', JSON.stringify(value))
+  t.test('what each failing answer means', async (t) => {
+    const cases: Array<[string, RawAnswer, GootenFailure]> = [
+      ...[401, 403].flatMap((status): Array<[string, RawAnswer, GootenFailure]> => [
+        [`${status} with an order`, json(ORDER, status), 'credentials_refused'],
+        [`${status} with HTML`, other('html', status), 'credentials_refused']
+      ]),
+      ...[429, 500, 502, 503, 504].map((status): [string, RawAnswer, GootenFailure] => [`${status}`, other('html', status), 'unavailable']),
+      ['HTML', other('html'), 'bad_response'],
+      ['invalid JSON', other('invalid_json'), 'bad_response'],
+      ['a 404 HTML page is a wrong path, not a missing order', other('html', 404), 'bad_response'],
+      ['an empty 404', other('empty', 404), 'not_found'],
+      ['an empty 200', other('empty', 200), 'bad_response'],
+      ['an empty 400', other('empty', 400), 'bad_response'],
+      ...['Invalid recipeId', 'bad RecipeID supplied', 'Invalid billing key', 'Authorization has been denied for this request.', 'Not authorised', 'Missing API key', 'Bad credentials']
+        .map((message): [string, RawAnswer, GootenFailure] => [`Message "${message}"`, json({ Message: message }), 'credentials_refused']),
+      ['another Message', json({ Message: GOOTEN_TEXT }, 400), 'bad_response'],
+      ['JSON null', json(null), 'not_found'],
+      ['HadError naming the billing key', json(envelope('The partner billing key is wrong')), 'credentials_refused'],
+      ['HadError on the RecipeId property', json(envelope('is invalid', 'RecipeId')), 'credentials_refused'],
+      ['credential words win over a 404', json(envelope('Invalid recipe id'), 404), 'credentials_refused'],
+      ...['Order not found', 'The order could not be found', 'Order does not exist', 'No such order', 'Unknown order id']
+        .map((message): [string, RawAnswer, GootenFailure] => [`HadError "${message}"`, json(envelope(message)), 'not_found']),
+      ['a 404 envelope, whatever it says', json(envelope('Something odd'), 404), 'not_found'],
+      ['a 404 envelope without Errors', json({ HadError: true }, 404), 'not_found'],
+      ['HadError with other words', json(envelope(GOOTEN_TEXT)), 'bad_response'],
+      ['HadError with null Errors', json({ HadError: true, Errors: null }), 'bad_response'],
+      ['HadError with entries without text', json({ HadError: true, Errors: [{}] }), 'bad_response'],
+      ['HadError wins over an order-shaped body', json({ ...ORDER, HadError: true, Errors: [] }), 'bad_response'],
+      ['a 404 with JSON that is no envelope', json({ error: 'nope' }, 404), 'not_found'],
+      ['a 404 with an order', json(ORDER, 404), 'not_found'],
+      ...[100, 199, 300, 400, 409, 501].map((status): [string, RawAnswer, GootenFailure] => [`${status} with an order`, json(ORDER, status), 'bad_response']),
+      ...[{ Result: { Foo: 1 } }, [], 'text', 42, { Items: [{ Sku: 'no status' }] }, { Items: 'none' }, { ...ORDER, GootenId: 'abc' }]
+        .map((value): [string, RawAnswer, GootenFailure] => [`a 2xx ${JSON.stringify(value)}`, json(value), 'bad_response'])
+    ]
+    for (const [label, answer, expected] of cases) {
+      const error = failure(t, () => interpretOrder(answer))
+      // A missing order is reported as a 404, whatever status carried it; anything else keeps its status.
+      t.match(error, { failure: expected, op: 'getOrder', details: { status: expected === 'not_found' ? 404 : answer.status } }, label)
     }
+  })
+
+  t.test('Retry-After is passed on with an unavailable answer, and only when Gooten sent one', async (t) => {
+    t.notOk('retryAfterMs' in failure(t, () => interpretOrder(other('html', 503))).details)
+    const timed = failure(t, () => interpretOrder(json({ Message: 'busy' }, 503, 2000)))
+    t.match(timed, { failure: 'unavailable', details: { retryAfterMs: 2000 } })
+  })
+
+  t.test('Gooten\'s words are never repeated', async (t) => {
+    const answers = [json({ Message: 'busy' }, 503, 2000), json({ Message: GOOTEN_TEXT }, 400), json(envelope(GOOTEN_TEXT)), json({ Message: 'Invalid recipeId' })]
+    for (const answer of answers) t.notMatch(failure(t, () => interpretOrder(answer)).message, /busy|secret-upstream-text|recipeId/)
   })
 })
 
@@ -172,18 +127,19 @@ t.test('interpretCancel', async (t) => {
   })
 
   t.test('common failures apply to cancel too', async (t) => {
-    t.equal(failure(t, () => interpretCancel(json({}, 401), requested)).failure, 'credentials_refused')
-    const busy = failure(t, () => interpretCancel(other('html', 503, 1000), requested))
-    t.equal(busy.failure, 'unavailable')
-    t.equal(busy.op, 'cancelItems')
-    t.equal(busy.details.retryAfterMs, 1000)
-    t.equal(failure(t, () => interpretCancel(other('html'), requested)).failure, 'bad_response')
-    t.equal(failure(t, () => interpretCancel(other('invalid_json'), requested)).failure, 'bad_response')
-    const empty404 = failure(t, () => interpretCancel(other('empty', 404), requested))
-    t.equal(empty404.failure, 'bad_response', 'an empty 404 on cancel is not "order not found"')
-    t.equal(empty404.op, 'cancelItems')
-    t.equal(failure(t, () => interpretCancel(json({ Message: 'Invalid recipeId' }), requested)).failure, 'credentials_refused')
-    t.equal(failure(t, () => interpretCancel(json({ Message: 'oops' }), requested)).failure, 'bad_response')
+    const cases: Array<[string, RawAnswer, GootenFailure]> = [
+      ['401', json({}, 401), 'credentials_refused'],
+      ['503 with HTML', other('html', 503, 1000), 'unavailable'],
+      ['HTML', other('html'), 'bad_response'],
+      ['invalid JSON', other('invalid_json'), 'bad_response'],
+      ['an empty 404 is not "order not found" on cancel', other('empty', 404), 'bad_response'],
+      ['a credential Message', json({ Message: 'Invalid recipeId' }), 'credentials_refused'],
+      ['another Message', json({ Message: 'oops' }), 'bad_response']
+    ]
+    for (const [label, answer, expected] of cases) {
+      t.match(failure(t, () => interpretCancel(answer, requested)), { failure: expected, op: 'cancelItems' }, label)
+    }
+    t.equal(failure(t, () => interpretCancel(other('html', 503, 1000), requested)).details.retryAfterMs, 1000)
   })
 
   t.test('non-2xx: a readable cancel reply is trusted, anything else is not', async (t) => {

@@ -3,11 +3,14 @@ import { toId, toOrder } from '../../../src/gooten/order-mapper.js'
 import type { OrderDocument } from '../../../src/gooten/schemas.js'
 
 t.test('toId', async (t) => {
-  t.equal(toId(6924457), 6924457)
-  t.equal(toId(1), 1)
-  t.equal(toId('6924457'), 6924457, 'numeric strings')
-  t.equal(toId('000000000000042'), 42, 'leading zeros are digits too')
-  t.equal(toId(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER)
+  const ids: Array<[number | string, number, string]> = [
+    [6924457, 6924457, 'a number'],
+    [1, 1, 'the smallest id'],
+    [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'the largest safe integer'],
+    ['6924457', 6924457, 'a numeric string'],
+    ['000000000000042', 42, 'leading zeros are digits too']
+  ]
+  for (const [value, expected, label] of ids) t.equal(toId(value), expected, label)
   for (const value of [0, -5, 1.5, Number.MAX_SAFE_INTEGER + 1, Number.NaN, Infinity, '0', '-5', '1.5', '1e3', ' 42', '', '1234567890123456', null, undefined, {}, [42], true]) {
     t.equal(toId(value), null, `${typeof value} ${String(value)}`)
   }
