@@ -1,5 +1,8 @@
 import { GootenError, type UpstreamOp } from './errors.js'
 
+/** Gives a slot back; calling it again does nothing. */
+export type Release = () => void
+
 /**
  * Caps upstream calls in flight. Waiters queue up to a small limit; beyond it a call is
  * shed at once, because an unbounded queue only turns overload into timeouts.
@@ -18,17 +21,24 @@ export class Bulkhead {
     return this.#active
   }
 
-  async acquire (op: UpstreamOp, signal: AbortSignal): Promise<() => void> {
-    if (this.#active >= this.maxActive) {
-      if (this.#waiting.length >= this.maxQueued) {
-        throw new GootenError('overloaded', op, 'too many Gooten calls in flight', { neverSent: true })
-      }
-      // A releasing call hands its slot straight to us, so no newcomer can take it in between.
-      await this.#wait(op, signal)
-    } else {
+  /**
+   * A slot: the release function at once when one is free (no promise on the common path), else a
+   * promise of it once a releasing call hands its slot over. Throws when the queue is full too.
+   */
+  acquire (op: UpstreamOp, signal: AbortSignal): Release | Promise<Release> {
+    if (this.#active < this.maxActive) {
       this.#active++
       this.onChange(this.#active)
+      return this.#releaser()
     }
+    if (this.#waiting.length >= this.maxQueued) {
+      throw new GootenError('overloaded', op, 'too many Gooten calls in flight', { neverSent: true })
+    }
+    // A releasing call hands its slot straight to us, so no newcomer can take it in between.
+    return this.#wait(op, signal).then(() => this.#releaser())
+  }
+
+  #releaser (): Release {
     let released = false
     return () => {
       if (released) return

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Dispatcher } from 'undici'
-import type { Bulkhead } from './bulkhead.js'
+import type { Bulkhead, Release } from './bulkhead.js'
 import type { CircuitBreaker } from './circuit-breaker.js'
 import { GootenError, type GootenFailure, type UpstreamOp } from './errors.js'
 import { interpretCancel, interpretOrder, type RawAnswer } from './interpret.js'
@@ -10,9 +10,18 @@ import type { GootenCancelReply, GootenOrder } from './types.js'
 
 /** Structured logger: the adapter logs objects, never URLs. */
 export interface UpstreamLogger {
-  info: (object: object, message: string) => void
+  debug: (object: object, message: string) => void
   warn: (object: object, message: string) => void
   error: (object: object, message: string) => void
+}
+
+/** One Gooten call as the request's access line summarises it. */
+export interface UpstreamCallSummary {
+  op: UpstreamOp
+  attempt: number
+  status: number | null
+  ms: number
+  outcome: 'ok' | GootenFailure
 }
 
 /** One inbound request's view of its upstream work: a single deadline shared by every call. */
@@ -21,6 +30,8 @@ export interface CallContext {
   /** Epoch milliseconds at which `signal` aborts. */
   deadline: number
   log: UpstreamLogger
+  /** Every call made for the request, in order: the access line carries them (one line per request, not per call). */
+  calls: UpstreamCallSummary[]
 }
 
 export interface UpstreamObserver {
@@ -142,9 +153,10 @@ export class GootenClient {
   ): Promise<T> {
     const { circuit, bulkhead, dispatcher, origin } = this.#options
     circuit.admit(op)
-    let release: () => void
+    let release: Release
     try {
-      release = await bulkhead.acquire(op, context.signal)
+      const slot = bulkhead.acquire(op, context.signal)
+      release = typeof slot === 'function' ? slot : await slot
     } catch (error) {
       circuit.abandoned()
       throw error
@@ -177,8 +189,10 @@ export class GootenClient {
   #finish (op: UpstreamOp, context: CallContext, attempt: number, started: number, status: number | undefined, outcome: 'ok' | GootenFailure): void {
     const ms = Math.round((performance.now() - started) * 10) / 10
     this.#observer?.callFinished(op, outcome, ms / 1000)
-    const line = { op, attempt, status: status ?? null, ms, outcome }
-    if (outcome === 'ok' || outcome === 'not_found') context.log.info(line, 'upstream call')
+    const line: UpstreamCallSummary = { op, attempt, status: status ?? null, ms, outcome }
+    context.calls.push(line)
+    // A line of its own only at debug, or when something went wrong: the access line has the rest.
+    if (outcome === 'ok' || outcome === 'not_found') context.log.debug(line, 'upstream call')
     else if (outcome === 'credentials_refused') context.log.error(line, 'Gooten refused our credentials: check GOOTEN_RECIPE_ID and GOOTEN_PARTNER_BILLING_KEY')
     else context.log.warn(line, 'upstream call failed')
   }

@@ -38,18 +38,23 @@ function classify (op: UpstreamOp, error: unknown, signal: AbortSignal): GootenE
   return new GootenError('connection_failed', op, 'the connection to Gooten failed', { code })
 }
 
+/** Reads the whole body, at most MAX_RESPONSE_BYTES of it; 'data' events cost less than an async iterator. */
 async function readCapped (op: UpstreamOp, body: Dispatcher.ResponseData['body'], status: number): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > MAX_RESPONSE_BYTES) {
-      body.destroy()
-      throw new GootenError('bad_response', op, 'Gooten answered a body over 1 MiB', { status })
-    }
-    chunks.push(chunk)
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')
+  return await new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_RESPONSE_BYTES) {
+        body.destroy()
+        reject(new GootenError('bad_response', op, 'Gooten answered a body over 1 MiB', { status }))
+        return
+      }
+      chunks.push(chunk)
+    })
+    body.once('end', () => { resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')) })
+    body.once('error', reject)
+  })
 }
 
 function toBody (text: string, contentType: string): RawAnswer['body'] {

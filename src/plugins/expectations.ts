@@ -8,10 +8,12 @@ import { ProblemError } from '../http/problems.js'
  */
 export default fp(async function expectations (app) {
   app.server.on('checkExpectation', app.routing)
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const expectation = request.headers.expect
     if (expectation !== undefined && expectation.trim().toLowerCase() !== '100-continue') {
-      throw new ProblemError('EXPECTATION_FAILED', 'Only Expect: 100-continue is supported.')
+      done(new ProblemError('EXPECTATION_FAILED', 'Only Expect: 100-continue is supported.'))
+      return
     }
+    done()
   })
 }, { name: 'expectations' })

@@ -29,9 +29,7 @@ export default fp(async function idempotency (app) {
     const fingerprintOf = route.config?.idempotencyFingerprint
     if (fingerprintOf === undefined) return
 
-    async function claim (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-      const idempotencyKey = request.headers['idempotency-key']
-      if (typeof idempotencyKey !== 'string') return undefined
+    async function claim (request: FastifyRequest, reply: FastifyReply, idempotencyKey: string): Promise<FastifyReply | undefined> {
       // Hashed: keys are caller-chosen text, and the store key must be bounded and opaque.
       const key = createHash('sha256').update(`${request.caller}\n${route.url}\n${idempotencyKey}`).digest('hex')
       // A store that cannot be reached throws StoreUnavailableError: 503, and nothing is cancelled.
@@ -49,9 +47,7 @@ export default fp(async function idempotency (app) {
       }
     }
 
-    async function record (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
-      const held = request.idempotencyClaim
-      if (held === undefined) return payload
+    async function record (request: FastifyRequest, reply: FastifyReply, held: HeldClaim, payload: unknown): Promise<unknown> {
       request.idempotencyClaim = undefined
       try {
         // Answers that say "try again" are not kept: the retry with the same key must run again.
@@ -64,7 +60,24 @@ export default fp(async function idempotency (app) {
       return payload
     }
 
-    route.preHandler = [...[route.preHandler ?? []].flat(), claim]
-    route.onSend = [...[route.onSend ?? []].flat(), record]
+    // Callback hooks that pass straight on for requests without a key: no promise on the common path.
+    const claimIfKeyed = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+      const idempotencyKey = request.headers['idempotency-key']
+      if (typeof idempotencyKey !== 'string') {
+        done()
+        return
+      }
+      claim(request, reply, idempotencyKey).then((answered) => { if (answered === undefined) done() }, done)
+    }
+    const recordIfClaimed = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload: unknown) => void): void => {
+      const held = request.idempotencyClaim
+      if (held === undefined) {
+        done(null, payload)
+        return
+      }
+      record(request, reply, held, payload).then((kept) => { done(null, kept) }, (error: Error) => { done(error, payload) })
+    }
+    route.preHandler = [...[route.preHandler ?? []].flat(), claimIfKeyed]
+    route.onSend = [...[route.onSend ?? []].flat(), recordIfClaimed]
   })
 }, { name: 'idempotency', dependencies: ['stores', 'problems'] })

@@ -33,10 +33,28 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
   const circuit = new Gauge({ name: 'gooten_upstream_circuit_state', help: '1 for the circuit breaker\'s current state', labelNames: ['state'], registers: [registry] })
   for (const state of CIRCUIT_STATES) circuit.set({ state }, state === 'closed' ? 1 : 0)
 
+  // Label sets bound once and kept: prom-client hashes a labels object on every inc() and observe().
+  const bound = <T extends { labels: (labels: Record<string, string>) => unknown }>(metric: T) => {
+    const children = new Map<string, ReturnType<T['labels']>>()
+    return (key: string, labels: Record<string, string>): ReturnType<T['labels']> => {
+      let child = children.get(key)
+      if (child === undefined) {
+        child = metric.labels(labels) as ReturnType<T['labels']>
+        children.set(key, child)
+      }
+      return child
+    }
+  }
+  const requestCount = bound(requests)
+  const requestLatency = bound(requestSeconds)
+  const callCount = bound(upstreamCalls)
+  const callLatency = bound(upstreamSeconds)
+
   app.decorate('metrics', {
     callFinished: (op, outcome, seconds) => {
-      upstreamCalls.inc({ op, outcome })
-      upstreamSeconds.observe({ op, outcome }, seconds)
+      const key = `${op} ${outcome}`
+      callCount(key, { op, outcome }).inc()
+      callLatency(key, { op, outcome }).observe(seconds)
     },
     retried: (op) => retries.inc({ op }),
     inFlight: (count) => inFlight.set(count),
@@ -45,10 +63,14 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
     }
   } satisfies ServiceMetrics)
 
-  app.addHook('onResponse', async (request, reply) => {
-    const labels = { method: request.method, route: request.routeOptions.url ?? '<unmatched>', status: String(reply.statusCode) }
-    requests.inc(labels)
-    requestSeconds.observe(labels, reply.elapsedTime / 1000)
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? '<unmatched>'
+    const status = reply.statusCode
+    const key = `${request.method} ${route} ${status}`
+    const labels = { method: request.method, route, status: String(status) }
+    requestCount(key, labels).inc()
+    requestLatency(key, labels).observe(reply.elapsedTime / 1000)
+    done()
   })
 
   app.get('/metrics', {

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net'
 import { PassThrough } from 'node:stream'
 import fp from 'fastify-plugin'
 import { ProblemError } from '../http/problems.js'
@@ -47,23 +48,40 @@ export default fp(async function readiness (app) {
     if (state === 'starting') state = 'ready'
   })
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Requests in flight on each connection. A reply normally ends with its own 'close'; one still
+  // queued behind a pipelined request when its connection dies never gets one, so the connection's
+  // 'close' ends whatever is left on it (one listener per connection, not per request).
+  const pendingOn = new WeakMap<Socket, Set<() => void>>()
+  const pendingFor = (socket: Socket): Set<() => void> => {
+    let pending = pendingOn.get(socket)
+    if (pending === undefined) {
+      const created = new Set<() => void>()
+      socket.once('close', () => { for (const answered of created) answered() })
+      pendingOn.set(socket, created)
+      pending = created
+    }
+    return pending
+  }
+
+  app.addHook('onRequest', (request, reply, done) => {
     inFlight++
-    let counted = true
-    const done = (): void => {
-      if (!counted) return
-      counted = false
+    const pending = pendingFor(request.raw.socket)
+    const answered = (): void => {
+      // Once per request: Node emits a reply's 'close' before its connection's, so this is a guard
+      // against a future Node emitting both for one request, which no test can make today.
+      /* c8 ignore next */
+      if (!pending.delete(answered)) return
       inFlight--
       if (inFlight === 0) drained?.()
     }
-    // 'close' fires for every reply that got its turn on the socket, even when the client went away
-    // first. A pipelined request still queued behind another when its connection dies never gets
-    // one; Node closes its request instead.
-    reply.raw.once('close', done)
-    request.raw.once('close', () => { if (request.raw.socket.destroyed) done() })
+    pending.add(answered)
+    reply.raw.once('close', answered)
     if (state === 'draining' && !request.routeOptions.url?.startsWith('/health/')) {
-      return sendProblem(request, reply, { code: 'NOT_READY', detail: SHUTTING_DOWN, retryAfterSeconds: 1 })
+      // Answered here without `done()`: the request ends at its 503.
+      sendProblem(request, reply, { code: 'NOT_READY', detail: SHUTTING_DOWN, retryAfterSeconds: 1 })
+      return
     }
+    done()
   })
 
   // A body that arrived with its headers (the usual case) is read as it is. One still on its way is
@@ -97,7 +115,8 @@ export default fp(async function readiness (app) {
     done(null, body)
   })
 
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (state === 'draining') reply.header('connection', 'close')
+    done(null, payload)
   })
 }, { name: 'readiness' })

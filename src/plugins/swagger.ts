@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { browserPageHeaders } from './security-headers.js'
 import { REQUEST_ID_PATTERN } from '../http/request-id.js'
 
 const seconds = (description: string, example: number) => ({ description, schema: { type: 'integer' as const, minimum: 0 }, example })
@@ -92,5 +93,9 @@ export default fp(async function openapi (app) {
     // Name components after the shared schemas' $id instead of def-0, def-1… (every shared schema has one).
     refResolver: { buildLocalReference: (json) => json.$id as string }
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // Swagger UI is a page for browsers: it alone gets Helmet's whole set of headers.
+  await app.register(async function docs (scope) {
+    scope.addHook('onRequest', browserPageHeaders)
+    await scope.register(swaggerUi, { routePrefix: '/docs' })
+  })
 }, { name: 'openapi' })

@@ -19,7 +19,7 @@ export default fp(async function upstreamDeadline (app) {
     // listens to it, for the whole deadline, thousands of them under load. Not on 'close': a caller
     // hanging up must not lift the deadline from work still running (a late cancel to Gooten).
     reply.raw.once('finish', () => clearTimeout(timer))
-    request.upstream = { signal: controller.signal, deadline: Date.now() + timeoutMs, log: request.log }
+    request.upstream = { signal: controller.signal, deadline: Date.now() + timeoutMs, log: request.log, calls: [] }
     done()
   })
 }, { name: 'upstream-deadline' })

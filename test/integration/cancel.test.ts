@@ -209,7 +209,9 @@ t.test('every cancel writes an audit line with caller, order, items, reason and 
   t.type(finished[0]?.ms, 'number')
   t.type(finished[0]?.reqId, 'string')
   t.match(finished[1], { status: 409, code: 'ITEMS_NOT_CANCELLABLE' })
-  const upstream = logs.find('upstream call')
-  t.match(upstream[0], { op: 'getOrder', status: 200, attempt: 1, outcome: 'ok' })
-  t.match(upstream[1], { op: 'cancelItems', status: 200, attempt: 1, outcome: 'ok' })
+  // One access line carries the request's Gooten calls: no line per call at info.
+  t.match(finished[0]?.upstream, [{ op: 'getOrder', status: 200, attempt: 1, outcome: 'ok' }, { op: 'cancelItems', status: 200, attempt: 1, outcome: 'ok' }])
+  t.match(finished[1]?.upstream, [{ op: 'getOrder', status: 200, outcome: 'ok' }])
+  t.same(logs.find('upstream call'), [])
+  t.same(logs.lines.filter((line) => line.level === 30 && line.reqId !== undefined).map((line) => line.msg), ['cancel audit', 'request finished', 'cancel audit', 'request finished'], 'two info lines per cancel: the audit line and the access line')
 })

@@ -135,6 +135,21 @@ t.test('plain http to Gooten beyond loopback needs GOOTEN_ALLOW_PLAIN_HTTP, and 
   t.notOk(quiet.raw.some((line) => line.includes('GOOTEN_ALLOW_PLAIN_HTTP')), 'not a word of it otherwise')
 })
 
+t.test('security headers: Helmet\'s whole set on the Swagger UI pages, nosniff on every JSON answer', async (t) => {
+  const { url } = await startStack(t)
+  for (const path of ['/docs/', '/docs/json']) {
+    const page = await checkedFetch(`${url}${path}`)
+    await page.arrayBuffer()
+    t.match(page.headers.get('content-security-policy'), /script-src 'self'/, `${path}: a CSP`)
+    t.equal(page.headers.get('x-frame-options'), 'SAMEORIGIN', `${path}: no framing`)
+  }
+  for (const path of [`/orders/${demo.safeId}/items`, '/orders/x.y/items', '/health/ready', '/nope']) {
+    const answer = await call(url, path)
+    t.equal(answer.headers.get('x-content-type-options'), 'nosniff', `${path}: nosniff`)
+    t.equal(answer.headers.get('content-security-policy'), null, `${path}: no page headers on JSON`)
+  }
+})
+
 t.test('a bug of ours is a 500 problem with no stack, logged with its stack', async (t) => {
   const logs = new LogCapture()
   const app = await buildApp({ config: testConfig(), logStream: logs.stream })

@@ -56,7 +56,8 @@ class ScheduledGooten implements GootenGateway {
 const context: CallContext = {
   signal: new AbortController().signal,
   deadline: Number.MAX_SAFE_INTEGER,
-  log: { info: () => {}, warn: () => {}, error: () => {} }
+  log: { debug: () => {}, warn: () => {}, error: () => {} },
+  calls: []
 }
 
 const cancelRequest = fc.record({

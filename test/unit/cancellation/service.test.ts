@@ -64,10 +64,11 @@ function setup (gooten: FakeGooten, verificationTimeoutMs = 5000) {
     signal: controller.signal,
     deadline: Date.now() + 8000,
     log: {
-      info: () => {},
+      debug: () => {},
       warn: (object, message) => { warnings.push({ object: object as Record<string, unknown>, message }) },
       error: () => {}
-    }
+    },
+    calls: []
   }
   const service = new CancellationService({ gooten, locks, verificationTimeoutMs })
   return { service, locks, warnings, context, controller }

@@ -16,13 +16,19 @@ t.test('admits up to maxActive at once and reports each change', async (t) => {
   second()
   t.equal(bulkhead.active, 0)
   t.same(changes, [1, 2, 1, 0])
+  t.type(bulkhead.acquire('getOrder', never()), 'function', 'a free slot is handed over at once, not through a promise')
 })
 
 t.test('full and queue full: shed at once as overloaded, never sent', async (t) => {
   const bulkhead = new Bulkhead(1, 1, ignore)
   const release = await bulkhead.acquire('getOrder', never())
   const queued = bulkhead.acquire('cancelItems', never())
-  const error = await bulkhead.acquire('cancelItems', never()).catch((e: unknown) => e)
+  let error: unknown
+  try {
+    bulkhead.acquire('cancelItems', never())
+  } catch (thrown) {
+    error = thrown
+  }
   t.match(error, { name: 'GootenError', failure: 'overloaded', op: 'cancelItems', details: { neverSent: true } })
   t.equal((error as GootenError).mayHaveReachedGooten, false)
   release()
@@ -35,7 +41,7 @@ t.test('full and queue full: shed at once as overloaded, never sent', async (t) 
 t.test('a queue limit of 0 sheds as soon as every slot is taken', async (t) => {
   const bulkhead = new Bulkhead(1, 0, ignore)
   const release = await bulkhead.acquire('getOrder', never())
-  await t.rejects(bulkhead.acquire('getOrder', never()), { name: 'GootenError', failure: 'overloaded' })
+  t.throws(() => bulkhead.acquire('getOrder', never()), { name: 'GootenError', failure: 'overloaded' })
   release()
 })
 
@@ -60,7 +66,7 @@ t.test('abort while queued: timeout, never sent, and the queue place is given up
   const controller = new AbortController()
   const waiting = bulkhead.acquire('cancelItems', controller.signal)
   controller.abort()
-  const error = await waiting.catch((e: unknown) => e)
+  const error = await Promise.resolve(waiting).catch((e: unknown) => e)
   t.match(error, { name: 'GootenError', failure: 'timeout', op: 'cancelItems', details: { neverSent: true } })
   // The aborted waiter no longer holds the only queue place.
   const next = bulkhead.acquire('getOrder', never())
@@ -74,7 +80,7 @@ t.test('abort while queued: timeout, never sent, and the queue place is given up
 t.test('an already-aborted signal fails at once when it would have to wait', async (t) => {
   const bulkhead = new Bulkhead(1, 5, ignore)
   const release = await bulkhead.acquire('getOrder', never())
-  await t.rejects(bulkhead.acquire('getOrder', AbortSignal.abort()), { name: 'GootenError', failure: 'timeout', details: { neverSent: true } })
+  await t.rejects(Promise.resolve(bulkhead.acquire('getOrder', AbortSignal.abort())), { name: 'GootenError', failure: 'timeout', details: { neverSent: true } })
   // Nothing was left queued: one release frees the bulkhead entirely.
   release()
   t.equal(bulkhead.active, 0)
@@ -124,7 +130,7 @@ t.test('a released slot goes to the waiter, not to a newcomer', async (t) => {
   releaseA()
   // C arrives between A's release and B resuming: the slot is B's, so C must wait its turn.
   let cGranted = false
-  const waiterC = bulkhead.acquire('getOrder', signal).then((release) => { cGranted = true; return release })
+  const waiterC = Promise.resolve(bulkhead.acquire('getOrder', signal)).then((release) => { cGranted = true; return release })
   const releaseB = await waiterB
   await new Promise((resolve) => setImmediate(resolve))
   t.equal(cGranted, false, 'C is still waiting while B holds the only slot')

@@ -20,7 +20,7 @@ const ORDER = {
 }
 const PARSED_ORDER = { safeId: ORDER.Id, gootenId: 520718, items: [{ itemId: 6924457, sku: 'SKU-1', quantity: 1, status: 'New' }] }
 
-interface LogLine { level: 'info' | 'warn' | 'error', object: Record<string, unknown>, message: string }
+interface LogLine { level: 'debug' | 'warn' | 'error', object: Record<string, unknown>, message: string }
 
 interface Harness {
   client: GootenClient
@@ -61,7 +61,8 @@ function harness (dispatcher: Dispatcher, origin: string, options: Partial<Goote
   const context = ({ signal, deadlineInMs = 30000 }: { signal?: AbortSignal, deadlineInMs?: number } = {}): CallContext => ({
     signal: signal ?? new AbortController().signal,
     deadline: Date.now() + deadlineInMs,
-    log: { info: log('info'), warn: log('warn'), error: log('error') }
+    log: { debug: log('debug'), warn: log('warn'), error: log('error') },
+    calls: []
   })
   return { client, circuit, bulkhead, logs, finished, retried, context }
 }
@@ -135,7 +136,7 @@ t.test('getOrder retries 503, 503 then succeeds: 3 calls', async (t) => {
   t.same(h.logs.map((l) => [l.level, l.object.attempt, l.object.status, l.object.outcome]), [
     ['warn', 1, 503, 'unavailable'],
     ['warn', 2, 503, 'unavailable'],
-    ['info', 3, 200, 'ok']
+    ['debug', 3, 200, 'ok']
   ])
 })
 
@@ -409,12 +410,12 @@ t.test('logs: one line per call, right level, never a credential or URL', async 
 
   t.same(errors.map((e) => e.failure), ['not_found', 'credentials_refused', 'credentials_refused', 'unavailable', 'connection_failed'])
   t.same(h.logs.map((l) => [l.level, l.object.op, l.object.outcome]), [
-    ['info', 'getOrder', 'ok'],
-    ['info', 'getOrder', 'not_found'],
+    ['debug', 'getOrder', 'ok'],
+    ['debug', 'getOrder', 'not_found'],
     ['error', 'getOrder', 'credentials_refused'],
     ['error', 'getOrder', 'credentials_refused'],
     ['warn', 'getOrder', 'unavailable'],
-    ['info', 'cancelItems', 'ok'],
+    ['debug', 'cancelItems', 'ok'],
     ['warn', 'cancelItems', 'connection_failed']
   ])
   for (const line of h.logs) {
