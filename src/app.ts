@@ -67,8 +67,10 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     logger: {
       level: config.logLevel,
       ...(options.logStream === undefined ? {} : { stream: options.logStream }),
-      // Belt and braces: nothing we log carries these, but a future log line must not leak them either.
-      redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.partnerBillingKey', '*.recipeId'], censor: '[redacted]' }
+      // Gooten's credentials and the caller keys are Secrets, which never serialise (config.ts). A caller's
+      // key also arrives as a header: should request headers ever be logged, it is cut out. Exact paths
+      // only: pino's wildcard paths cost more than a whole log line.
+      redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' }
     },
     // Our own access line replaces Fastify's two per request.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),

@@ -31,9 +31,38 @@ type Env = Static<typeof EnvSchema>
 /** The names of every variable the service reads (.env.example lists them all). */
 export const ENVIRONMENT_VARIABLES = Object.keys(EnvSchema.properties)
 
+/**
+ * A credential. It is read with reveal() only: serialised (a log line, JSON), inspected or printed it
+ * is `[redacted]`, at any depth of whatever object holds it. A structural guarantee, where a logger's
+ * redaction paths cover only the places someone thought of, and cost time on every line.
+ */
+export class Secret {
+  readonly #value: string
+
+  constructor (value: string) {
+    this.#value = value
+  }
+
+  reveal (): string {
+    return this.#value
+  }
+
+  toJSON (): string {
+    return '[redacted]'
+  }
+
+  toString (): string {
+    return '[redacted]'
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')] (): string {
+    return '[redacted]'
+  }
+}
+
 export interface CallerKey {
   name: string
-  key: string
+  key: Secret
   readOnly: boolean
 }
 
@@ -46,8 +75,8 @@ export interface Config {
     baseUrl: string
     /** Plain http beyond loopback, allowed by GOOTEN_ALLOW_PLAIN_HTTP: the credentials travel unencrypted. */
     plainHttp: boolean
-    recipeId: string
-    partnerBillingKey: string
+    recipeId: Secret
+    partnerBillingKey: Secret
   }
   upstream: {
     timeoutMs: number
@@ -118,10 +147,10 @@ function parseCallerKeys (raw: string | undefined): CallerKey[] | undefined {
     if (!CALLER_NAME.test(name) || !CALLER_KEY.test(key) || rest.length > 0 || (flag !== undefined && flag !== 'ro')) {
       throw new ConfigError('API_KEYS must be a comma-separated list of name:key[:ro] (name of letters, digits, . _ -; key of 16 to 256 visible characters without ":" or ",")')
     }
-    return { name, key, readOnly: flag === 'ro' }
+    return { name, key: new Secret(key), readOnly: flag === 'ro' }
   })
   if (new Set(keys.map((k) => k.name)).size !== keys.length) throw new ConfigError('API_KEYS names must be unique')
-  if (new Set(keys.map((k) => k.key)).size !== keys.length) throw new ConfigError('API_KEYS keys must be unique')
+  if (new Set(keys.map((k) => k.key.reveal())).size !== keys.length) throw new ConfigError('API_KEYS keys must be unique')
   return keys
 }
 
@@ -148,8 +177,8 @@ export function loadConfig (environment: Record<string, string | undefined>): Co
     logLevel: env.LOG_LEVEL,
     gooten: {
       ...parseBaseUrl(env.GOOTEN_BASE_URL, env.GOOTEN_ALLOW_PLAIN_HTTP === 'true'),
-      recipeId: env.GOOTEN_RECIPE_ID,
-      partnerBillingKey: env.GOOTEN_PARTNER_BILLING_KEY
+      recipeId: new Secret(env.GOOTEN_RECIPE_ID),
+      partnerBillingKey: new Secret(env.GOOTEN_PARTNER_BILLING_KEY)
     },
     upstream: {
       timeoutMs: env.UPSTREAM_TIMEOUT_MS,

@@ -43,7 +43,7 @@ export default fp(async function callerAuth (app) {
   app.decorateRequest('authenticationProblem', undefined)
   const keys = app.config.callerKeys
   if (keys === undefined) return
-  const known: KnownKey[] = keys.map(({ name, readOnly, key }) => ({ name, readOnly, digest: digestOf(key) }))
+  const known: KnownKey[] = keys.map(({ name, readOnly, key }) => ({ name, readOnly, digest: digestOf(key.reveal()) }))
 
   function identify (header: string | undefined): KnownKey | ProblemError {
     if (header === undefined) return unauthorized('Send Authorization: Bearer <key>.')

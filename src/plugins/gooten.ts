@@ -47,8 +47,8 @@ export default fp<GootenPluginOptions>(async function gooten (app, { dispatcher 
   })
   const client = new GootenClient({
     origin: gooten.baseUrl,
-    recipeId: gooten.recipeId,
-    partnerBillingKey: gooten.partnerBillingKey,
+    recipeId: gooten.recipeId.reveal(),
+    partnerBillingKey: gooten.partnerBillingKey.reveal(),
     dispatcher: pool,
     bulkhead: new Bulkhead(upstream.maxInFlight, upstream.queueLimit, app.metrics.inFlight),
     circuit,

@@ -105,8 +105,8 @@ t.test('docker-compose.simulator.yml: the replicas use the simulator, by an expl
     t.same(Object.keys(proxy.depends_on ?? {}).sort(), ['gooten-simulator', 'redis'], `${name}: waits for both`)
     const config = loadConfig(withDefaults(proxy.environment ?? {}))
     t.same([config.gooten.baseUrl, config.gooten.plainHttp], ['http://gooten-simulator:4010', true], `${name}: the simulator, in plain http`)
-    t.equal(config.gooten.recipeId, simulator.environment?.GOOTEN_RECIPE_ID, `${name}: the simulator's credentials`)
-    t.equal(config.gooten.partnerBillingKey, simulator.environment?.GOOTEN_PARTNER_BILLING_KEY)
+    t.equal(config.gooten.recipeId.reveal(), simulator.environment?.GOOTEN_RECIPE_ID, `${name}: the simulator's credentials`)
+    t.equal(config.gooten.partnerBillingKey.reveal(), simulator.environment?.GOOTEN_PARTNER_BILLING_KEY)
   }
 })
 

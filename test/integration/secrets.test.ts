@@ -28,7 +28,7 @@ const worstCases: Fault[][] = [
 ]
 
 t.test('no log line or answer ever holds a credential, a caller key or an upstream query', async (t) => {
-  const { url, sim, logs } = await startStack(t, {
+  const { url, sim, logs, app } = await startStack(t, {
     env: { LOG_LEVEL: 'trace', API_KEYS: `support:${CALLER_KEY}`, UPSTREAM_TIMEOUT_MS: '400' }
   })
   const answers: string[] = []
@@ -41,6 +41,8 @@ t.test('no log line or answer ever holds a credential, a caller key or an upstre
   }
   answers.push(JSON.stringify((await call(url, cancelPath(demo.safeId), { body: { itemIds: [1] }, headers: { authorization: `Bearer ${CALLER_KEY}x` } })).body))
   await sim.close()
+  // A careless future line logging the configuration, or the request's headers, leaks nothing either.
+  app.log.info({ config: app.config, nested: { callers: app.config.callerKeys }, headers }, 'everything at once')
   answers.push(JSON.stringify((await call(url, `/orders/${demo.safeId}/items`, { headers })).body))
 
   const everything = [...logs.raw, ...answers].join('\n')

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util'
 import t from 'tap'
 import type { TestContext } from './helpers/tap.js'
 import { ConfigError, loadConfig } from '../../src/config.js'
@@ -35,13 +36,25 @@ t.test('defaults', async (t) => {
     host: '0.0.0.0',
     port: 3000,
     logLevel: 'info',
-    gooten: { baseUrl: 'https://api.print.io', recipeId: RECIPE, partnerBillingKey: BILLING },
+    gooten: { baseUrl: 'https://api.print.io' },
     upstream: { timeoutMs: 8000, maxInFlight: 32, queueLimit: 32, circuitFailureThreshold: 5, circuitOpenMs: 30000 },
     callerKeys: undefined,
     rateLimitPerMinute: 600,
     redisUrl: undefined,
     shutdownTimeoutMs: 10000
   })
+})
+
+t.test('the credentials are Secrets: revealed on request, [redacted] wherever they are serialised or printed', async (t) => {
+  const config = loadConfig(env({ API_KEYS: 'app:caller-key-SECRET-0001' }))
+  t.equal(config.gooten.recipeId.reveal(), RECIPE)
+  t.equal(config.gooten.partnerBillingKey.reveal(), BILLING)
+  t.equal(config.callerKeys?.[0]?.key.reveal(), 'caller-key-SECRET-0001')
+  const everywhere = [JSON.stringify(config), JSON.stringify({ deep: { deeper: { config } } }), String(config.gooten.recipeId), `${config.gooten.partnerBillingKey}`, inspect(config, { depth: 10 })]
+  for (const text of everywhere) {
+    for (const secret of [RECIPE, BILLING, 'caller-key-SECRET-0001']) t.notOk(text.includes(secret), `${secret} stays out of ${text.slice(0, 40)}…`)
+  }
+  t.match(JSON.stringify(config), /"partnerBillingKey":"\[redacted\]"/)
 })
 
 t.test('explicit values are read and converted', async (t) => {
@@ -156,7 +169,8 @@ t.test('GOOTEN_BASE_URL', async (t) => {
 })
 
 t.test('API_KEYS', async (t) => {
-  const keysOf = (value: string | undefined) => loadConfig(env({ API_KEYS: value })).callerKeys
+  // The keys revealed, to compare them.
+  const keysOf = (value: string | undefined) => loadConfig(env({ API_KEYS: value })).callerKeys?.map(({ key, ...rest }) => ({ ...rest, key: key.reveal() }))
   const KEY_A = 'a-key-SECRET-0001'
   const KEY_B = 'b-key-SECRET-0002'
 
