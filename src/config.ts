@@ -3,8 +3,9 @@ import envSchema from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
 
 /** OTLP over HTTP only: the gRPC exporter would bring a gRPC stack for no gain. */
-const OtlpProtocolSchema = Type.Union([Type.Literal('http/protobuf'), Type.Literal('http/json')])
-export type OtlpProtocol = Static<typeof OtlpProtocolSchema>
+export type OtlpProtocol = 'http/protobuf' | 'http/json'
+// A pattern rather than a union of literals, so a refusal names the values allowed.
+const OtlpProtocolSchema = Type.Unsafe<OtlpProtocol>(Type.String({ pattern: '^http/(protobuf|json)$' }))
 
 /** Every environment variable the service reads, with its default (the README's Configuration table). */
 const EnvSchema = Type.Object({

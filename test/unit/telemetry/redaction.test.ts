@@ -45,7 +45,7 @@ t.test('RedactingSpanExporter redacts every string a span carries, and keeps the
     const parent = tracer.startSpan(`call ?recipeid=${BILLING_KEY}`)
     parentId = parent.spanContext().spanId
     const child = tracer.startSpan('child', {
-      attributes: { 'url.full': 'https://x/?partnerBillingKey=k', list: ['ok', `?recipeid=${BILLING_KEY}`, 'ok'], count: 3, flag: false },
+      attributes: { 'url.full': 'https://x/?partnerBillingKey=k', list: ['ok', `?recipeid=${BILLING_KEY}`, 'ok'], count: 3, flag: false, codes: [1, 2] },
       links: [{ context: parent.spanContext(), attributes: { note: BILLING_KEY } }, { context: parent.spanContext() }]
     }, trace.setSpan(context.active(), parent))
     childId = child.spanContext().spanId
@@ -61,7 +61,7 @@ t.test('RedactingSpanExporter redacts every string a span carries, and keeps the
   const parent = spans.find((span) => span.name !== 'child') as ReadableSpan
   t.equal(parent.name, 'call ?recipeid=REDACTED')
   t.same(parent.status, { code: SpanStatusCode.OK }, 'a status without a message stays as it was')
-  t.same(child.attributes, { 'url.full': 'https://x/?partnerBillingKey=REDACTED', list: ['ok', '?recipeid=REDACTED', 'ok'], count: 3, flag: false })
+  t.same(child.attributes, { 'url.full': 'https://x/?partnerBillingKey=REDACTED', list: ['ok', '?recipeid=REDACTED', 'ok'], count: 3, flag: false, codes: [1, 2] })
   t.same(child.links.map((link) => link.attributes), [{ note: 'REDACTED' }, undefined])
   t.same(child.events.map((event) => [event.name, event.attributes]), [['retry ?recipeid=REDACTED', { detail: 'with REDACTED' }], ['plain', {}]])
   t.same(child.status, { code: SpanStatusCode.ERROR, message: 'failed for partnerbillingkey=REDACTED' })
