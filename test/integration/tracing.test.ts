@@ -234,6 +234,13 @@ t.test('one trace from the caller through the service to every Gooten attempt, f
     t.match(utf8, /recipeid=REDACTED/, 'the search looked at the URLs')
   })
 
+  t.test('the process\'s own output holds no secret and no upstream query either', async (t) => {
+    const output = [...server.stdout, ...server.stderr].join('\n')
+    for (const secret of SECRETS) t.notOk(output.includes(secret), `never written: ${secret.slice(0, 10)}…`)
+    t.notMatch(output, /recipeid=|partnerBillingKey=/i)
+    t.equal(server.stderr.join(''), '', 'nothing on stderr: the SDK\'s diagnostics stay off')
+  })
+
   t.test('Gooten never receives trace context', async (t) => {
     const httpSpans = spans.filter((span) => span.scope === '@opentelemetry/instrumentation-undici')
     // One call per HTTP client span, plus the unsampled caller's lookup, which has none.
