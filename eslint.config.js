@@ -8,7 +8,8 @@ const allowedImports = {
   'src/http/*.ts': ['cancellation', 'gooten', 'stores'],
   'src/plugins/*.ts': ['http', 'cancellation', 'gooten', 'stores', 'config.js'],
   'src/routes/*.ts': ['http', 'cancellation'],
-  'src/simulator/*.ts': []
+  'src/simulator/*.ts': [],
+  'src/telemetry/*.ts': ['cancellation', 'gooten', 'config.js']
 }
 
 const arrows = Object.entries(allowedImports).map(([files, allowed]) => ({

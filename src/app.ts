@@ -25,6 +25,7 @@ import upstreamDeadline from './plugins/upstream-deadline.js'
 import healthRoutes from './routes/health.js'
 import ordersRoutes from './routes/orders.js'
 import { SHARED_SCHEMAS } from './routes/schemas.js'
+import type { AppTracing } from './telemetry/hooks.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -44,6 +45,8 @@ export interface BuildAppOptions {
   requestTimeoutMs?: number
   /** Add process-wide metrics (heap, event loop); once per process. */
   processMetrics?: boolean
+  /** Set only when tracing is on (src/telemetry); without it the app has no tracing code at all. */
+  tracing?: AppTracing
 }
 
 const REQUEST_TIMEOUT_MS = 10_000
@@ -108,6 +111,8 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   app.removeContentTypeParser('text/plain')
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema)
 
+  // First, when on: it must see every route added and start each request's span before other hooks run.
+  if (options.tracing !== undefined) await app.register(options.tracing.plugin)
   // Every route: problems, security headers, the request id and access line, Expect, drain, shedding, metrics.
   await app.register(problems)
   await app.register(securityHeaders)
@@ -120,7 +125,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(metrics, { processMetrics: options.processMetrics ?? false })
   // The services the routes use.
   await app.register(stores, options.locks === undefined ? {} : { locks: options.locks })
-  await app.register(gooten, options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher })
+  await app.register(gooten, { dispatcher: options.dispatcher, tracing: options.tracing })
 
   await app.register(healthRoutes)
   // The order routes, with what only they need: callers, rate limits, body encoding, a deadline, idempotency.

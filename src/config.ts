@@ -2,6 +2,11 @@ import { isIP } from 'node:net'
 import envSchema from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
 
+/** OTLP over HTTP only: the gRPC exporter would bring a gRPC stack for no gain. */
+export type OtlpProtocol = 'http/protobuf' | 'http/json'
+// A pattern rather than a union of literals, so a refusal names the values allowed.
+const OtlpProtocolSchema = Type.Unsafe<OtlpProtocol>(Type.String({ pattern: '^http/(protobuf|json)$' }))
+
 /** Every environment variable the service reads, with its default (the README's Configuration table). */
 const EnvSchema = Type.Object({
   GOOTEN_RECIPE_ID: Type.String({ minLength: 1 }),
@@ -24,7 +29,15 @@ const EnvSchema = Type.Object({
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   TRUST_PROXY: Type.Optional(Type.String({ pattern: '^(true|false|[0-9a-fA-F.:/]+(, *[0-9a-fA-F.:/]+)*)$' })),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 120000 }),
-  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ default: 1000, minimum: 0, maximum: 60000 })
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ default: 1000, minimum: 0, maximum: 60000 }),
+  // OpenTelemetry's own variables that decide whether tracing starts and how it exports (README, Tracing);
+  // the SDK reads the rest (headers, timeouts, sampler, batching, resource) itself.
+  OTEL_SDK_DISABLED: Type.Optional(Type.String()),
+  OTEL_TRACES_EXPORTER: Type.Optional(Type.String({ pattern: '^(otlp|none)$' })),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  OTEL_EXPORTER_OTLP_PROTOCOL: Type.Optional(OtlpProtocolSchema),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: Type.Optional(OtlpProtocolSchema)
 })
 type Env = Static<typeof EnvSchema>
 
@@ -94,6 +107,8 @@ export interface Config {
   trustProxy: boolean | string[]
   /** Event-loop delay beyond which requests are shed with 503; 0: never. */
   overloadMaxEventLoopDelayMs: number
+  /** OpenTelemetry tracing; undefined: off, and no OpenTelemetry module is ever loaded. */
+  tracing: { protocol: OtlpProtocol } | undefined
 }
 
 /** Thrown for a missing or malformed variable; the message names it, never its value. */
@@ -161,6 +176,17 @@ function parseTrustProxy (raw: string | undefined): boolean | string[] {
   return raw.split(',').map((entry) => entry.trim())
 }
 
+/**
+ * Tracing is off unless configured: an OTLP endpoint, or OTEL_TRACES_EXPORTER=otlp (the SDK's default
+ * endpoint, a collector on localhost:4318). OTEL_SDK_DISABLED=true and OTEL_TRACES_EXPORTER=none win.
+ */
+function parseTracing (env: Env): Config['tracing'] {
+  if (env.OTEL_SDK_DISABLED?.toLowerCase() === 'true' || env.OTEL_TRACES_EXPORTER === 'none') return undefined
+  const configured = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined || env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || env.OTEL_TRACES_EXPORTER === 'otlp'
+  if (!configured) return undefined
+  return { protocol: env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf' }
+}
+
 /** Validates the environment once; throws ConfigError naming the first bad variable. */
 export function loadConfig (environment: Record<string, string | undefined>): Config {
   let env: Env
@@ -192,6 +218,7 @@ export function loadConfig (environment: Record<string, string | undefined>): Co
     redisUrl: env.REDIS_URL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
-    overloadMaxEventLoopDelayMs: env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS
+    overloadMaxEventLoopDelayMs: env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+    tracing: parseTracing(env)
   }
 }

@@ -11,10 +11,18 @@ function configOrExit (): Config {
   }
 }
 
+/** Left of the grace period after the trace flush, so the exit is ours and not the timeout's. */
+const SHUTDOWN_MARGIN_MS = 200
+
 const config = configOrExit()
+// Only when configured: without it no OpenTelemetry module is ever loaded. Before the app, so the
+// SDK is in place before anything it observes loads.
+const tracing = config.tracing === undefined
+  ? undefined
+  : (await import('./telemetry/sdk.js')).startTracing(config, config.tracing)
 // Loaded only once the configuration is known good, so a bad one fails fast.
 const { buildApp } = await import('./app.js')
-const app = await buildApp({ config, processMetrics: true })
+const app = await buildApp({ config, processMetrics: true, tracing: tracing?.hooks })
 if (config.callerKeys === undefined) {
   app.log.warn('API_KEYS is not set: /orders routes accept every caller without authentication')
 }
@@ -22,10 +30,13 @@ if (config.callerKeys === undefined) {
 // SIGTERM: readiness turns 503 at once, in-flight requests finish, then the process exits;
 // a second signal, or the grace period running out, exits at once.
 closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {
+  const deadline = Date.now() + config.shutdownTimeoutMs
   // `err` is set when an uncaught error, not a signal, started the shutdown.
   app.log.warn({ signal, err }, 'shutting down')
   await app.readiness.drain()
   await app.close()
+  // The spans of the last requests go out too, in what is left of the grace period.
+  await tracing?.shutdown(Math.max(0, deadline - Date.now() - SHUTDOWN_MARGIN_MS))
 })
 
 await app.listen({ host: config.host, port: config.port })

@@ -39,6 +39,17 @@ export interface UpstreamObserver {
   retried: (op: UpstreamOp) => void
 }
 
+/** Traces each call attempt (src/telemetry); absent, an attempt is a plain call. */
+export interface UpstreamTracer {
+  attempt: (op: UpstreamOp, attempt: number) => TracedAttempt
+}
+
+export interface TracedAttempt {
+  /** Runs the HTTP exchange inside the attempt's span, so the HTTP client span is its child. */
+  run: <T>(exchange: () => Promise<T>) => Promise<T>
+  end: (status: number | undefined, outcome: 'ok' | GootenFailure) => void
+}
+
 export interface GootenClientOptions {
   origin: string
   recipeId: string
@@ -48,6 +59,7 @@ export interface GootenClientOptions {
   circuit: CircuitBreaker
   retryBudget: RetryBudget
   observer?: UpstreamObserver
+  tracer?: UpstreamTracer
   /** Source of randomness for backoff jitter; injectable for tests. */
   random?: () => number
 }
@@ -161,11 +173,13 @@ export class GootenClient {
       circuit.abandoned()
       throw error
     }
+    const traced = this.#options.tracer?.attempt(op, attempt)
     const started = performance.now()
     let status: number | undefined
     let result: T
     try {
-      const answer = await send(dispatcher, { op, origin, ...request, signal: context.signal })
+      const upstreamRequest = { op, origin, ...request, signal: context.signal }
+      const answer = await (traced === undefined ? send(dispatcher, upstreamRequest) : traced.run(async () => await send(dispatcher, upstreamRequest)))
       status = answer.status
       // Interpreted inside the attempt: a 200 carrying HTML is a failed call too.
       result = interpret(answer)
@@ -173,6 +187,7 @@ export class GootenClient {
       // send() classifies every transport error and interpret() checks shapes before reading them.
       const failure = error as GootenError
       this.#finish(op, context, attempt, started, failure.details.status ?? status, failure.failure)
+      traced?.end(failure.details.status ?? status, failure.failure)
       const signal = healthSignal(failure)
       if (signal === 'healthy') circuit.succeeded()
       else if (signal === 'unhealthy') circuit.failed()
@@ -182,6 +197,7 @@ export class GootenClient {
       release()
     }
     this.#finish(op, context, attempt, started, status, 'ok')
+    traced?.end(status, 'ok')
     circuit.succeeded()
     return result
   }

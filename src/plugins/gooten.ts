@@ -1,9 +1,10 @@
 import fp from 'fastify-plugin'
 import { Pool, type Dispatcher } from 'undici'
+import type { OrderLocks } from '../cancellation/ports.js'
 import { CancellationService } from '../cancellation/service.js'
 import { Bulkhead } from '../gooten/bulkhead.js'
 import { CircuitBreaker } from '../gooten/circuit-breaker.js'
-import { GootenClient } from '../gooten/client.js'
+import { GootenClient, type UpstreamTracer } from '../gooten/client.js'
 import { RetryBudget } from '../gooten/retry-budget.js'
 
 declare module 'fastify' {
@@ -16,6 +17,8 @@ declare module 'fastify' {
 export interface GootenPluginOptions {
   /** Replaces the connection pool to Gooten (tests); closed by its owner, not by us. */
   dispatcher?: Dispatcher
+  /** Set only when tracing is on: traces each Gooten call and each wait for an order's lock. */
+  tracing?: { upstream: UpstreamTracer, locks: (locks: OrderLocks) => OrderLocks }
 }
 
 const CONNECT_TIMEOUT_MS = 2000
@@ -24,7 +27,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 4000
 const VERIFICATION_TIMEOUT_MS = 2000
 
 /** The Gooten adapter and the cancellation domain, wired once per app. */
-export default fp<GootenPluginOptions>(async function gooten (app, { dispatcher }) {
+export default fp<GootenPluginOptions>(async function gooten (app, { dispatcher, tracing }) {
   const { gooten, upstream } = app.config
   if (gooten.plainHttp) {
     app.log.warn({ gootenBaseUrl: gooten.baseUrl }, 'GOOTEN_ALLOW_PLAIN_HTTP: Gooten is called over plain http, credentials unencrypted; meant for the simulator only')
@@ -53,12 +56,13 @@ export default fp<GootenPluginOptions>(async function gooten (app, { dispatcher 
     bulkhead: new Bulkhead(upstream.maxInFlight, upstream.queueLimit, app.metrics.inFlight),
     circuit,
     retryBudget: new RetryBudget(),
-    observer: app.metrics
+    observer: app.metrics,
+    tracer: tracing?.upstream
   })
   app.decorate('circuit', circuit)
   app.decorate('cancellation', new CancellationService({
     gooten: client,
-    locks: app.stores.locks,
+    locks: tracing === undefined ? app.stores.locks : tracing.locks(app.stores.locks),
     verificationTimeoutMs: Math.min(VERIFICATION_TIMEOUT_MS, upstream.timeoutMs)
   }))
 }, { name: 'gooten', dependencies: ['metrics', 'stores'] })

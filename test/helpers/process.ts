@@ -9,9 +9,16 @@ export interface ServerProcess {
   stderr: string[]
 }
 
+/** Loaded before the service, it lists every module the process resolves (see moduleProbe below). */
+const probeEntry = fileURLToPath(new URL('module-probe/register.mjs', import.meta.url))
+
+/** Node flags for runServer: list every module URL the process resolves into `file`. */
+export const moduleProbe = (file: string): { nodeArgs: string[], env: Record<string, string> } =>
+  ({ nodeArgs: ['--import', probeEntry], env: { MODULE_PROBE_FILE: file } })
+
 /** Runs src/server.ts in its own process, with the loaders (and coverage) of this test process. */
-export function runServer (env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, [...process.execArgv, serverEntry], {
+export function runServer (env: Record<string, string>, { nodeArgs = [] }: { nodeArgs?: string[] } = {}): ServerProcess {
+  const child = spawn(process.execPath, [...process.execArgv, ...nodeArgs, serverEntry], {
     env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: process.env.NODE_OPTIONS ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })

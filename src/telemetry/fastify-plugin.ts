@@ -1,0 +1,36 @@
+import type { FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+import type { FastifyOtelInstrumentation } from '@fastify/otel'
+
+/**
+ * @fastify/otel's request span, named `METHOD /route`, plus what only this service knows: the problem
+ * `code` of an error answer and an idempotent replay. Every log line of the request carries the
+ * span's `trace_id` and `span_id`.
+ */
+export function tracingPlugin (instrumentation: FastifyOtelInstrumentation): FastifyPluginAsync {
+  return fp(async function tracing (app) {
+    await app.register(instrumentation.plugin())
+
+    // After @fastify/otel's own onRequest hook, which starts the span (registered just above).
+    app.addHook('onRequest', async (request, reply) => {
+      const { span } = request.opentelemetry()
+      if (span == null) return
+      const { traceId, spanId, traceFlags } = span.spanContext()
+      request.log = request.log.child({ trace_id: traceId, span_id: spanId, trace_flags: traceFlags.toString(16).padStart(2, '0') })
+      reply.log = request.log
+    })
+
+    // Before @fastify/otel ends the span: its own onSend hook runs last.
+    app.addHook('onSend', async (request, reply, payload) => {
+      const { span } = request.opentelemetry()
+      if (span == null) return payload
+      if (request.problemCode !== undefined) {
+        span.setAttribute('problem.code', request.problemCode)
+        // The semantic conventions' error.type, for server errors only: a 4xx is the caller's.
+        if (reply.statusCode >= 500) span.setAttribute('error.type', request.problemCode)
+      }
+      if (reply.getHeader('idempotency-replayed') === 'true') span.addEvent('idempotency replay')
+      return payload
+    })
+  }, { name: 'tracing' })
+}

@@ -1,0 +1,89 @@
+import t from 'tap'
+import { SpanStatusCode, context, trace } from '@opentelemetry/api'
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { credentialRedactor, RedactingSpanExporter } from '../../../src/telemetry/redaction.js'
+
+const BILLING_KEY = 'tK+9/x2Q==ab+cd/ef='
+const redact = credentialRedactor([BILLING_KEY, 'short'])
+
+const cases: Array<[string, string, string]> = [
+  ['the recipe id of a lookup', '/api/v/5/source/api/orders?id=13-abc&recipeid=r-123', '/api/v/5/source/api/orders?id=13-abc&recipeid=REDACTED'],
+  ['both credentials of a cancel', '?orderId=1&recipeid=r&partnerBillingKey=k%2B1', '?orderId=1&recipeid=REDACTED&partnerBillingKey=REDACTED'],
+  ['any case, as Gooten reads names', 'https://api.print.io/x?RecipeID=r&PARTNERBILLINGKEY=k', 'https://api.print.io/x?RecipeID=REDACTED&PARTNERBILLINGKEY=REDACTED'],
+  ['a query without its ?', 'recipeid=r&id=7', 'recipeid=REDACTED&id=7'],
+  ['; as a separator', '?a=1;partnerbillingkey=k', '?a=1;partnerbillingkey=REDACTED'],
+  ['an empty value', '?recipeid=&id=7', '?recipeid=REDACTED&id=7'],
+  ['a value cut by a fragment', '?recipeid=r#part', '?recipeid=REDACTED#part'],
+  ['a name that only ends like one', '?myrecipeid=r&xpartnerBillingKey=k', '?myrecipeid=r&xpartnerBillingKey=k'],
+  ['a known secret anywhere, raw', `Invalid partnerBillingKey ${BILLING_KEY} sent`, 'Invalid partnerBillingKey REDACTED sent'],
+  ['a known secret anywhere, percent-encoded', `key=${encodeURIComponent(BILLING_KEY)}`, 'key=REDACTED'],
+  ['a secret too short to look for', 'a short text', 'a short text'],
+  ['text without either', '/orders/13-abc/items/cancel?dryRun=true', '/orders/13-abc/items/cancel?dryRun=true']
+]
+
+t.test('credentialRedactor', async (t) => {
+  for (const [what, text, expected] of cases) t.equal(redact(text), expected, what)
+  const nested = credentialRedactor(['0123456789', '0123456789-and-more'])
+  t.equal(nested('x 0123456789-and-more y'), 'x REDACTED y', 'a secret that contains another is replaced whole')
+})
+
+async function exportThroughRedaction (write: (tracer: ReturnType<BasicTracerProvider['getTracer']>) => void): Promise<ReadableSpan[]> {
+  const memory = new InMemorySpanExporter()
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new RedactingSpanExporter(memory, redact))] })
+  write(provider.getTracer('test'))
+  await provider.forceFlush()
+  const spans = memory.getFinishedSpans()
+  await provider.shutdown()
+  return spans
+}
+
+t.test('RedactingSpanExporter redacts every string a span carries, and keeps the rest', async (t) => {
+  let parentId = ''
+  let childId = ''
+  const spans = await exportThroughRedaction((tracer) => {
+    const parent = tracer.startSpan(`call ?recipeid=${BILLING_KEY}`)
+    parentId = parent.spanContext().spanId
+    const child = tracer.startSpan('child', {
+      attributes: { 'url.full': 'https://x/?partnerBillingKey=k', list: ['ok', `?recipeid=${BILLING_KEY}`, 'ok'], count: 3, flag: false, codes: [1, 2] },
+      links: [{ context: parent.spanContext(), attributes: { note: BILLING_KEY } }, { context: parent.spanContext() }]
+    }, trace.setSpan(context.active(), parent))
+    childId = child.spanContext().spanId
+    child.addEvent('retry ?recipeid=r', { detail: `with ${BILLING_KEY}` })
+    child.addEvent('plain')
+    child.setStatus({ code: SpanStatusCode.ERROR, message: `failed for partnerbillingkey=${BILLING_KEY}` })
+    child.end()
+    parent.setStatus({ code: SpanStatusCode.OK })
+    parent.end()
+  })
+  t.equal(spans.length, 2)
+  const child = spans.find((span) => span.name === 'child') as ReadableSpan
+  const parent = spans.find((span) => span.name !== 'child') as ReadableSpan
+  t.equal(parent.name, 'call ?recipeid=REDACTED')
+  t.same(parent.status, { code: SpanStatusCode.OK }, 'a status without a message stays as it was')
+  t.same(child.attributes, { 'url.full': 'https://x/?partnerBillingKey=REDACTED', list: ['ok', '?recipeid=REDACTED', 'ok'], count: 3, flag: false, codes: [1, 2] })
+  t.same(child.links.map((link) => link.attributes), [{ note: 'REDACTED' }, undefined])
+  t.same(child.events.map((event) => [event.name, event.attributes]), [['retry ?recipeid=REDACTED', { detail: 'with REDACTED' }], ['plain', {}]])
+  t.same(child.status, { code: SpanStatusCode.ERROR, message: 'failed for partnerbillingkey=REDACTED' })
+  t.equal(child.spanContext().spanId, childId, 'the span keeps its identity')
+  t.equal(child.parentSpanContext?.spanId, parentId, 'and its parent')
+  t.ok(child.ended)
+  t.ok(JSON.stringify(spans.map((span) => [span.attributes, span.events, span.links, span.status, span.name])).includes(BILLING_KEY) === false, 'the key is nowhere')
+})
+
+t.test('RedactingSpanExporter passes results, flushes and shutdowns through', async (t) => {
+  const calls: string[] = []
+  const bare: SpanExporter = {
+    export: (_spans, done: (result: ExportResult) => void) => { calls.push('export'); done({ code: ExportResultCode.FAILED }) },
+    shutdown: async () => { calls.push('shutdown') }
+  }
+  const exporter = new RedactingSpanExporter(bare, redact)
+  const result = await new Promise<ExportResult>((resolve) => exporter.export([], resolve))
+  t.equal(result.code, ExportResultCode.FAILED, 'the next exporter\'s result is reported')
+  await exporter.forceFlush()
+  await exporter.shutdown()
+  t.same(calls, ['export', 'shutdown'], 'an exporter without forceFlush is fine')
+  const flushing = new RedactingSpanExporter({ ...bare, forceFlush: async () => { calls.push('flush') } }, redact)
+  await flushing.forceFlush()
+  t.equal(calls.at(-1), 'flush')
+})
