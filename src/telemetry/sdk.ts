@@ -40,9 +40,9 @@ function redactedUrl (request: { origin: string, path: string }, redact: Redacto
  */
 export function startTracing (config: Config, settings: { protocol: OtlpProtocol }): Tracing {
   const redact = credentialRedactor([
-    config.gooten.recipeId,
-    config.gooten.partnerBillingKey,
-    ...(config.callerKeys ?? []).map((caller) => caller.key)
+    config.gooten.recipeId.reveal(),
+    config.gooten.partnerBillingKey.reveal(),
+    ...(config.callerKeys ?? []).map((caller) => caller.key.reveal())
   ])
   const provider = new NodeTracerProvider({
     // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the name given here.

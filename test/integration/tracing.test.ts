@@ -164,8 +164,9 @@ t.test('one trace from the caller through the service to every Gooten attempt, f
 
       const attempts = spans.filter((span) => span.traceId === caller.traceId && span.name.startsWith('gooten ')).sort(byStart)
       t.same(attempts.map((span) => `${String(span.attributes['gooten.op'])}:${String(span.attributes['gooten.attempt'])}`), testCase.attempts, `${testCase.name}: one span per attempt`)
-      // Each attempt span says what its `upstream call` log line says.
-      const logged = linesOf(answer).filter((line) => line.op !== undefined && line.attempt !== undefined)
+      // Each attempt span says what the access line says of that call.
+      const access = linesOf(answer).find((line) => line.msg === 'request finished')
+      const logged = (access?.upstream ?? []) as Array<Record<string, unknown>>
       t.same(attempts.map((span) => [span.attributes['gooten.op'], span.attributes['gooten.attempt'], span.attributes['http.response.status_code'] ?? null, span.attributes['gooten.outcome']]),
         logged.map((line) => [line.op, line.attempt, line.status, line.outcome]), `${testCase.name}: op, attempt, status and outcome as logged`)
       for (const attempt of attempts) {
