@@ -135,7 +135,8 @@ t.test('the kustomization applies exactly the manifests present, and not the exa
 
 t.test('the container\'s environment is a configuration the service accepts', async (t) => {
   const known = new Set(ENVIRONMENT_VARIABLES)
-  for (const name of Object.keys(environment)) t.ok(known.has(name), `${name} is a variable the service reads`)
+  // The OpenTelemetry SDK reads the standard OTEL_* variables itself (README, Tracing).
+  for (const name of Object.keys(environment)) t.ok(known.has(name) || name.startsWith('OTEL_'), `${name} is a variable the service reads`)
 
   const credentials = ['GOOTEN_RECIPE_ID', 'GOOTEN_PARTNER_BILLING_KEY', 'API_KEYS']
   for (const name of credentials) {
@@ -147,6 +148,7 @@ t.test('the container\'s environment is a configuration the service accepts', as
   t.ok(config.callerKeys !== undefined && config.callerKeys.length > 0, 'caller keys are required')
   t.match(config.gooten.baseUrl, /^https:\/\//)
   t.equal(config.gooten.plainHttp, false, 'no plain-http opt-in')
+  t.equal(config.tracing, undefined, 'traces off until a collector is named')
   t.match(config.redisUrl, /^rediss?:\/\//, 'replicas share a Redis')
   t.type(config.trustProxy, Array, 'TRUST_PROXY names addresses, not `true`')
 })
