@@ -1,7 +1,8 @@
-// Processes under test: the simulator and the service, each spawned on its own core, and what
-// /proc says about them (CPU time, RSS) and about the machine (per-core busy time).
+// Processes under test: the simulator, the service and the bare-proxy floor, each spawned pinned
+// to a core, and what /proc says about them (CPU time, RSS) and about the machine (busy time per
+// core); the service's log lines, counted.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, openSync, closeSync, readFileSync, ftruncateSync } from 'node:fs'
+import { existsSync, openSync, closeSync, readFileSync, ftruncateSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -47,7 +48,10 @@ export interface Managed {
 }
 
 export function spawnPinned (name: string, cpu: number | undefined, nodeArgs: string[], env: Record<string, string>, logFile: string): Managed {
-  const fd = openSync(logFile, 'w')
+  writeFileSync(logFile, '')
+  // Opened for appending: after truncateLog() the child's next write lands at the new end, not at
+  // its old offset behind a hole of NUL bytes.
+  const fd = openSync(logFile, 'a')
   const command = cpu === undefined ? process.execPath : TASKSET as string
   const args = cpu === undefined ? nodeArgs : ['-c', String(cpu), process.execPath, ...nodeArgs]
   // A clean environment: nothing of the caller's shell (PORT, LOG_LEVEL, npm_*) leaks in.
@@ -121,20 +125,45 @@ export function coreTimes (): Array<{ busy: number, total: number }> {
   })
 }
 
-/** Lines at warn (40) or above in a pino log file. */
-export function countLogLevels (file: string): { warn: number, error: number } {
+const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
+
+export interface LogCounts {
+  warn: number
+  /** Error and fatal. */
+  error: number
+  /** Lines by level and message, e.g. `info: request finished`. */
+  lines: Record<string, number>
+  /** Distinct request ids (`reqId`) among the lines: the requests they tell of, aborted ones included. */
+  requests: number
+}
+
+/** The lines of a pino log file, counted by level and by level and message. */
+export function countLogLines (file: string): LogCounts {
+  const counts: LogCounts = { warn: 0, error: 0, lines: {}, requests: 0 }
+  const requests = new Set<string>()
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch {
-    return { warn: 0, error: 0 }
+    return counts
   }
-  const count = (needle: string): number => {
-    let n = 0
-    for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) n++
-    return n
+  for (const line of text.split('\n')) {
+    if (line === '') continue
+    let entry: { level?: number, msg?: string, reqId?: string }
+    try {
+      entry = JSON.parse(line) as { level?: number, msg?: string, reqId?: string }
+    } catch {
+      entry = { msg: line.slice(0, 80) }
+    }
+    if (typeof entry.reqId === 'string') requests.add(entry.reqId)
+    const level = LEVELS[entry.level ?? 0] ?? 'unparsed'
+    const key = `${level}: ${entry.msg ?? ''}`
+    counts.lines[key] = (counts.lines[key] ?? 0) + 1
+    if (level === 'warn') counts.warn++
+    else if (level === 'error' || level === 'fatal') counts.error++
   }
-  return { warn: count('"level":40'), error: count('"level":50') + count('"level":60') }
+  counts.requests = requests.size
+  return counts
 }
 
 /** What the machine is doing now besides us: busy cores not accounted for by the given processes. */
