@@ -136,7 +136,15 @@ export async function runLoad (options: LoadOptions): Promise<RunStats> {
   }
 
   const rssSamples: number[] = []
-  const sampleRss = (): void => { if (proxyPid !== undefined) rssSamples.push(rssMb(proxyPid)) }
+  let vanished = false
+  const sampleRss = (): void => {
+    if (proxyPid === undefined) return
+    try {
+      rssSamples.push(rssMb(proxyPid))
+    } catch {
+      vanished = true
+    }
+  }
   sampleRss()
   const sampler = setInterval(sampleRss, 200)
 
@@ -169,6 +177,7 @@ export async function runLoad (options: LoadOptions): Promise<RunStats> {
   const ended = performance.now()
   clearInterval(sampler)
   sampleRss()
+  if (vanished) throw new Error(`the process under test (pid ${String(proxyPid)}) exited during the run; see its log in bench/results/raw/`)
   const wallMs = ended - started
   const cores1 = coreTimes()
   const proxyMs = proxyPid === undefined ? null : cpuMs(proxyPid) - proxy0

@@ -3,6 +3,7 @@
 // core); the service's log lines, counted.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, openSync, closeSync, readFileSync, ftruncateSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -59,7 +60,12 @@ export function spawnPinned (name: string, cpu: number | undefined, nodeArgs: st
   closeSync(fd)
   if (child.pid === undefined) throw new Error(`could not start ${name}`)
   let exited = false
-  child.once('exit', () => { exited = true })
+  let stopping = false
+  child.once('exit', (code, signal) => {
+    exited = true
+    // Said at once: the run then fails on the missing process, and this says why.
+    if (!stopping) process.stderr.write(`bench: ${name} (pid ${String(child.pid)}) exited unexpectedly (${signal ?? `code ${String(code)}`}); see ${logFile}\n`)
+  })
   return {
     name,
     child,
@@ -71,6 +77,7 @@ export function spawnPinned (name: string, cpu: number | undefined, nodeArgs: st
     },
     stop: async () => {
       if (exited) return
+      stopping = true
       const done = new Promise<void>((resolve) => child.once('exit', () => resolve()))
       child.kill('SIGTERM')
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
@@ -78,6 +85,16 @@ export function spawnPinned (name: string, cpu: number | undefined, nodeArgs: st
       clearTimeout(timer)
     }
   }
+}
+
+/** Throws when something already listens on the port: a bench started beside another on the same ports would measure the other's processes. */
+export async function assertPortFree (port: number): Promise<void> {
+  const inUse = await new Promise<boolean>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port })
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('error', () => resolve(false))
+  })
+  if (inUse) throw new Error(`port ${port} on 127.0.0.1 is in use (another benchmark running?)`)
 }
 
 export async function waitUntilOk (url: string, proc: Managed): Promise<void> {

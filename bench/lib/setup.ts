@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import ts from 'typescript'
-import { BILLING_KEY, core, pinning, RECIPE_ID, spawnPinned, waitUntilOk, type Managed } from './procs.js'
+import { assertPortFree, BILLING_KEY, core, pinning, RECIPE_ID, spawnPinned, waitUntilOk, type Managed } from './procs.js'
 import { git, rawPath, ROOT, workingTreeSource } from './record.js'
 
 // Inside node_modules: ignored by git and ESLint, and packages resolve from there. A private
@@ -94,6 +94,7 @@ export function serviceSettings (): ServiceSettings {
 }
 
 export async function startSimulator (dist: string, port: number): Promise<{ proc: Managed, url: string }> {
+  await assertPortFree(port)
   const url = `http://127.0.0.1:${port}`
   const proc = spawnPinned('simulator', core(1), [`${dist}simulator/main.js`], {
     SIM_PORT: String(port),
@@ -112,6 +113,7 @@ export async function startService (
   settings: ServiceSettings,
   nodeFlags: string[] = []
 ): Promise<{ proc: Managed, url: string }> {
+  await assertPortFree(port)
   const url = `http://127.0.0.1:${port}`
   const proc = spawnPinned('service', core(0), [...nodeFlags, `${dist}server.js`], {
     ...settings.env,
@@ -128,6 +130,7 @@ export async function startService (
 
 /** The bare-proxy floor, placed and configured as the service is (its pool size, the credentials). */
 export async function startFloor (script: string, port: number, simulatorUrl: string, settings: ServiceSettings): Promise<{ proc: Managed, url: string }> {
+  await assertPortFree(port)
   const url = `http://127.0.0.1:${port}`
   const proc = spawnPinned('bare proxy', core(0), [script], {
     NODE_ENV: 'production',
