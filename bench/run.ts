@@ -1,15 +1,16 @@
-// `npm run bench`: the service against the simulator called directly, scenario by scenario.
-// BENCH_QUICK=1: a 1–2 minute smoke run. BENCH_PROFILE=1: profile the service during the full
-// cancel flow instead (see bench/README.md). Writes bench/results/raw/<BENCH_OUT or bench>.{json,md};
-// a run of the standard plan also writes the committed summary, bench/results/bench.md.
+// `npm run bench`: the service against the simulator called directly and against the bare-proxy
+// floor (bench/bare-proxy.ts), scenario by scenario. BENCH_QUICK=1: a few minutes' smoke run.
+// BENCH_PROFILE=1: profile the service during the full cancel flow instead (see bench/README.md).
+// Writes bench/results/raw/<BENCH_OUT or bench>.{json,md}; a run of the standard plan also writes
+// the committed summary, bench/results/bench.md.
 import { readdirSync, statSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { runLoad, type RunStats } from './lib/load.js'
-import { core, countLogLevels, foreignLoad, peakRssMb, pinSelf, type Managed } from './lib/procs.js'
+import { core, countLogLines, foreignLoad, peakRssMb, pinSelf, type Managed } from './lib/procs.js'
 import { createPool, MAX_POOL, resetSimulator, SCENARIOS, upstreamCounts, type Scenario } from './lib/scenarios.js'
 import { isStandardRun, machine, RAW, ROOT, writeRun } from './lib/record.js'
-import { buildService, PLACEMENT, serviceSettings, startService, startSimulator } from './lib/setup.js'
-import { renderMarkdown, evaluateTargets, type BenchResults, type Measured, type ScenarioResults } from './lib/report.js'
+import { buildFloor, buildService, PLACEMENT, serviceSettings, startFloor, startService, startSimulator } from './lib/setup.js'
+import { renderMarkdown, evaluateTargets, type BenchResults, type Measured, type ScenarioResults, type Sides } from './lib/report.js'
 import { summariseProfile } from './profile-summary.js'
 
 const quick = process.env.BENCH_QUICK === '1'
@@ -38,18 +39,24 @@ const PLAN = {
 }
 /** Flows per connection at a fixed rate: autocannon sends each connection's share of a second back to back. */
 const FLOWS_PER_CONNECTION_PER_SECOND = 100
+/** Fixed rates at which the floor runs too (the latency target's); it runs at every -c of the sweep. */
+const FLOOR_RATES = [200]
 const SIM_PORT = Number(process.env.BENCH_SIM_PORT ?? 47310)
 const SERVICE_PORT = Number(process.env.BENCH_PORT ?? 47300)
+const FLOOR_PORT = Number(process.env.BENCH_FLOOR_PORT ?? 47320)
 
 const log = (line: string): void => { process.stderr.write(`bench: ${line}\n`) }
 
 const build = buildService()
+const floorScript = buildFloor()
 const settings = serviceSettings()
 const simulator = await startSimulator(build.dist, SIM_PORT)
 let service: { proc: Managed, url: string } | undefined
+let floor: { proc: Managed, url: string } | undefined
 
 async function stopAll (): Promise<void> {
   await service?.proc.stop()
+  await floor?.proc.stop()
   await simulator.proc.stop()
 }
 process.once('SIGINT', () => { stopAll().finally(() => process.exit(130)) })
@@ -57,10 +64,14 @@ process.once('SIGINT', () => { stopAll().finally(() => process.exit(130)) })
 /** Highest flows/s seen so far, per scenario and side: sizes the next pool of one-use orders. */
 const bestRate = new Map<string, number>()
 
-async function measure (scenario: Scenario, side: 'service' | 'direct', connections: number, seconds: number, rate?: number): Promise<Measured> {
-  const svc = service as { proc: Managed, url: string }
+/** Where a run's load goes: the service, the bare-proxy floor (the same requests), or the simulator directly. */
+type Side = 'service' | 'floor' | 'direct'
+
+async function measure (scenario: Scenario, side: Side, connections: number, seconds: number, rate?: number): Promise<Measured> {
+  const proxy = side === 'direct' ? undefined : side === 'service' ? service : floor
+  if (side !== 'direct' && proxy === undefined) throw new Error(`no ${side} process running`)
   // The load generator never shares a core with the process whose limit is being measured.
-  pinSelf(side === 'service' ? core(1) : core(0))
+  pinSelf(side === 'direct' ? core(0) : core(1))
   let pool
   let flows: number | undefined
   if (scenario.pooled) {
@@ -75,21 +86,21 @@ async function measure (scenario: Scenario, side: 'service' | 'direct', connecti
   } else {
     await resetSimulator(simulator.url)
   }
-  svc.proc.truncateLog()
+  service?.proc.truncateLog()
   const stats: RunStats = await runLoad({
-    url: side === 'service' ? svc.url : simulator.url,
-    steps: side === 'service' ? scenario.service(pool) : scenario.direct(pool),
+    url: proxy?.url ?? simulator.url,
+    steps: side === 'direct' ? scenario.direct(pool) : scenario.service(pool),
     connections,
     seconds,
     ...(rate === undefined ? {} : { rate }),
     ...(flows === undefined ? {} : { flows }),
-    ...(side === 'service' ? { servicePid: svc.proc.pid } : {}),
+    ...(proxy === undefined ? {} : { proxyPid: proxy.proc.pid }),
     simulatorPid: simulator.proc.pid
   })
-  // Let aborted in-flight work finish before counting what reached the simulator.
+  // Let aborted in-flight work finish (and the service's log lines reach the file) before counting.
   await sleep(100)
   const upstream = await upstreamCounts(simulator.url)
-  const logLines = side === 'service' ? countLogLevels(svc.proc.logFile) : { warn: 0, error: 0 }
+  const logLines = side === 'service' && service !== undefined ? countLogLines(service.proc.logFile) : { warn: 0, error: 0, lines: {}, requests: 0 }
   if (rate === undefined) {
     const key = `${scenario.id}:${side}`
     bestRate.set(key, Math.max(bestRate.get(key) ?? 0, stats.rps))
@@ -106,8 +117,8 @@ async function measure (scenario: Scenario, side: 'service' | 'direct', connecti
 function brief (m: Measured): string {
   const bad = m.errors + m.unexpectedNon2xx + m.mismatches
   return `${String(m.rps).padStart(6)}/s p50 ${m.latency.p50.toFixed(2)} p99 ${m.latency.p99.toFixed(2)} ms` +
-    (m.cpu.serviceUsPerFlow === null ? '' : ` cpu ${m.cpu.serviceUsPerFlow} µs/req`) +
-    (m.serviceRssMaxMb === null ? '' : ` rss ${m.serviceRssMaxMb} MB`) +
+    (m.cpu.proxyUsPerFlow === null ? '' : ` cpu ${m.cpu.proxyUsPerFlow} µs/req`) +
+    (m.proxyRssMaxMb === null ? '' : ` rss ${m.proxyRssMaxMb} MB`) +
     ` cores ${m.cpu.coreBusy.join('/')}${bad === 0 ? '' : ` PROBLEMS ${bad}`}`
 }
 
@@ -115,14 +126,17 @@ function brief (m: Measured): string {
 const MAX_OTHER = number('BENCH_MAX_OTHER') ?? 0.3
 const RETRIES = number('BENCH_RETRIES') ?? 2
 
-/** A direct run and a service run side by side; repeated while other work on the machine disturbs them, keeping the calmest. */
-async function pair (label: string, run: () => Promise<{ service: Measured, direct: Measured }>): Promise<{ service: Measured, direct: Measured }> {
-  let best: { service: Measured, direct: Measured } | undefined
+/**
+ * The runs at one -c or rate (direct, service, and the floor where asked), back to back; repeated
+ * while other work on the machine disturbs any of them, keeping the calmest attempt.
+ */
+async function pair (label: string, run: () => Promise<Sides>): Promise<Sides> {
+  let best: Sides | undefined
   let bestOther = Infinity
   for (let attempt = 0; attempt <= RETRIES; attempt++) {
     const result = await run()
-    const other = Math.max(result.service.cpu.other, result.direct.cpu.other)
-    log(`${label}: service ${brief(result.service)} | direct ${brief(result.direct)}${other > MAX_OTHER ? ` | other load ${other} cores` : ''}`)
+    const other = Math.max(result.service.cpu.other, result.direct.cpu.other, result.floor?.cpu.other ?? 0)
+    log(`${label}: service ${brief(result.service)}${result.floor === undefined ? '' : ` | floor ${brief(result.floor)}`} | direct ${brief(result.direct)}${other > MAX_OTHER ? ` | other load ${other} cores` : ''}`)
     if (other < bestOther) {
       best = result
       bestOther = other
@@ -130,43 +144,50 @@ async function pair (label: string, run: () => Promise<{ service: Measured, dire
     if (other <= MAX_OTHER) break
     if (attempt < RETRIES) log(`${label}: other processes were busy; again`)
   }
-  return best as { service: Measured, direct: Measured }
+  return best as Sides
+}
+
+/** Direct, service and (when `withFloor`) floor runs of the same load, in that order. */
+async function sides (scenario: Scenario, connections: number, seconds: number, rate: number | undefined, withFloor: boolean): Promise<Sides> {
+  const direct = await measure(scenario, 'direct', connections, seconds, rate)
+  const svc = await measure(scenario, 'service', connections, seconds, rate)
+  return withFloor ? { direct, service: svc, floor: await measure(scenario, 'floor', connections, seconds, rate) } : { direct, service: svc }
 }
 
 async function runScenario (scenario: Scenario): Promise<ScenarioResults> {
   service = await startService(build.dist, SERVICE_PORT, simulator.url, settings)
+  floor = await startFloor(floorScript, FLOOR_PORT, simulator.url, settings)
   log(`${scenario.title}: warm-up`)
-  // The first seconds of a fresh service cost up to 40% more CPU per request (JIT, heap sizing):
-  // warm it at two concurrencies before measuring anything.
+  // The first seconds of a fresh process cost up to 40% more CPU per request (JIT, heap sizing):
+  // warm the service and the floor alike, at two concurrencies, before measuring anything.
   await measure(scenario, 'direct', 10, PLAN.warmupS)
-  await measure(scenario, 'service', 10, PLAN.warmupS)
-  await measure(scenario, 'service', 50, PLAN.warmupS)
+  for (const side of ['service', 'floor'] as const) {
+    await measure(scenario, side, 10, PLAN.warmupS)
+    await measure(scenario, side, 50, PLAN.warmupS)
+  }
 
   const saturation: ScenarioResults['saturation'] = []
   for (const connections of PLAN.concurrency) {
-    const { service: svc, direct } = await pair(`${scenario.id} -c ${connections}`, async () => ({
-      direct: await measure(scenario, 'direct', connections, PLAN.saturationS),
-      service: await measure(scenario, 'service', connections, PLAN.saturationS)
-    }))
-    saturation.push({ connections, service: svc, direct, ratio: direct.rps === 0 ? 0 : Math.round((svc.rps / direct.rps) * 1000) / 1000 })
+    const runs = await pair(`${scenario.id} -c ${connections}`, async () => await sides(scenario, connections, PLAN.saturationS, undefined, true))
+    saturation.push({ connections, ...runs, ratio: runs.direct.rps === 0 ? 0 : Math.round((runs.service.rps / runs.direct.rps) * 1000) / 1000 })
   }
 
   const fixedRate: ScenarioResults['fixedRate'] = []
   for (const rate of PLAN.rates) {
     const connections = Math.max(1, Math.ceil(rate / FLOWS_PER_CONNECTION_PER_SECOND))
-    const runs: Array<{ service: Measured, direct: Measured }> = []
+    const runs: Sides[] = []
     for (let i = 0; i < PLAN.repeats; i++) {
-      runs.push(await pair(`${scenario.id} @${rate}/s #${i + 1}`, async () => ({
-        direct: await measure(scenario, 'direct', connections, PLAN.fixedS, rate),
-        service: await measure(scenario, 'service', connections, PLAN.fixedS, rate)
-      })))
+      runs.push(await pair(`${scenario.id} @${rate}/s #${i + 1}`, async () => await sides(scenario, connections, PLAN.fixedS, rate, FLOOR_RATES.includes(rate))))
     }
     fixedRate.push({ rate, connections, runs })
   }
 
-  const peak = peakRssMb(service.proc.pid)
+  const servicePeak = peakRssMb(service.proc.pid)
+  const floorPeak = peakRssMb(floor.proc.pid)
   await service.proc.stop()
+  await floor.proc.stop()
   service = undefined
+  floor = undefined
   return {
     id: scenario.id,
     title: scenario.title,
@@ -174,7 +195,8 @@ async function runScenario (scenario: Scenario): Promise<ScenarioResults> {
     baseline: scenario.baseline,
     saturation,
     fixedRate,
-    servicePeakRssMb: Math.round(peak * 10) / 10
+    servicePeakRssMb: Math.round(servicePeak * 10) / 10,
+    floorPeakRssMb: Math.round(floorPeak * 10) / 10
   }
 }
 
@@ -223,7 +245,7 @@ try {
       machine: machine(),
       build: build.source,
       mode: quick ? 'quick' : 'full',
-      plan: { ...PLAN, flowsPerConnectionPerSecondAtFixedRate: FLOWS_PER_CONNECTION_PER_SECOND },
+      plan: { ...PLAN, floorRates: FLOOR_RATES, flowsPerConnectionPerSecondAtFixedRate: FLOWS_PER_CONNECTION_PER_SECOND, retries: RETRIES, maxOtherCores: MAX_OTHER },
       placement: PLACEMENT,
       service: settings,
       otherLoadAtStartCores: Math.round(other * 100) / 100,

@@ -1,5 +1,5 @@
-// One load run with autocannon: a "flow" is one request to the service, or the sequence of
-// direct simulator calls that stands in for it. Latency is measured per flow (the sum of its
+// One load run with autocannon: a "flow" is one request to the service (or the bare-proxy floor),
+// or the sequence of direct simulator calls that stands in for it. Latency is measured per flow (the sum of its
 // requests' times on one connection), throughput in flows per second.
 import { performance } from 'node:perf_hooks'
 import autocannon from 'autocannon'
@@ -23,7 +23,8 @@ export interface LoadOptions {
   rate?: number
   /** Stop after this many flows (a pool of one-use orders); a multiple of `connections`. */
   flows?: number
-  servicePid?: number
+  /** The process under test: the service or the bare-proxy floor; unset for direct runs. */
+  proxyPid?: number
   simulatorPid: number
 }
 
@@ -54,10 +55,10 @@ export interface RunStats {
   /** Answers with the expected status but not the expected body, or a 2xx other than the expected one. */
   mismatches: number
   cpu: {
-    /** Service CPU time (user + system) per completed flow, in µs. */
-    serviceUsPerFlow: number | null
-    /** Cores' worth of CPU each process used during the run. */
-    service: number | null
+    /** CPU time (user + system) of the process under test per completed flow, in µs. */
+    proxyUsPerFlow: number | null
+    /** Cores' worth of CPU each process used during the run (proxy: the process under test). */
+    proxy: number | null
     simulator: number
     loadGenerator: number
     /** Busy share of each core, 0..1. */
@@ -65,8 +66,8 @@ export interface RunStats {
     /** Busy cores not accounted for by the three processes above (other work on the machine). */
     other: number
   }
-  /** Highest service RSS sampled every 200 ms during the run, in MB. */
-  serviceRssMaxMb: number | null
+  /** Highest RSS of the process under test, sampled every 200 ms during the run, in MB. */
+  proxyRssMaxMb: number | null
 }
 
 export function percentile (sorted: ArrayLike<number>, p: number): number {
@@ -91,7 +92,7 @@ function summarise (samples: number[]): Latency {
 const CLK_MS = 10
 
 export async function runLoad (options: LoadOptions): Promise<RunStats> {
-  const { steps, connections, servicePid, simulatorPid } = options
+  const { steps, connections, proxyPid, simulatorPid } = options
   const latencies: number[] = []
   const statusCodes: Record<string, number> = {}
   let expectedNon2xx = 0
@@ -135,12 +136,20 @@ export async function runLoad (options: LoadOptions): Promise<RunStats> {
   }
 
   const rssSamples: number[] = []
-  const sampleRss = (): void => { if (servicePid !== undefined) rssSamples.push(rssMb(servicePid)) }
+  let vanished = false
+  const sampleRss = (): void => {
+    if (proxyPid === undefined) return
+    try {
+      rssSamples.push(rssMb(proxyPid))
+    } catch {
+      vanished = true
+    }
+  }
   sampleRss()
   const sampler = setInterval(sampleRss, 200)
 
   const cores0 = coreTimes()
-  const service0 = servicePid === undefined ? 0 : cpuMs(servicePid)
+  const proxy0 = proxyPid === undefined ? 0 : cpuMs(proxyPid)
   const sim0 = cpuMs(simulatorPid)
   const self0 = selfCpuMs()
   const started = performance.now()
@@ -168,9 +177,10 @@ export async function runLoad (options: LoadOptions): Promise<RunStats> {
   const ended = performance.now()
   clearInterval(sampler)
   sampleRss()
+  if (vanished) throw new Error(`the process under test (pid ${String(proxyPid)}) exited during the run; see its log in bench/results/raw/`)
   const wallMs = ended - started
   const cores1 = coreTimes()
-  const serviceMs = servicePid === undefined ? null : cpuMs(servicePid) - service0
+  const proxyMs = proxyPid === undefined ? null : cpuMs(proxyPid) - proxy0
   const simMs = cpuMs(simulatorPid) - sim0
   const selfMs = selfCpuMs() - self0
   const coreBusy = cores1.map((c, i) => {
@@ -200,13 +210,13 @@ export async function runLoad (options: LoadOptions): Promise<RunStats> {
     unexpectedNon2xx,
     mismatches,
     cpu: {
-      serviceUsPerFlow: serviceMs === null || flows === 0 ? null : Math.round((serviceMs * 1000) / flows),
-      service: serviceMs === null ? null : share(serviceMs),
+      proxyUsPerFlow: proxyMs === null || flows === 0 ? null : Math.round((proxyMs * 1000) / flows),
+      proxy: proxyMs === null ? null : share(proxyMs),
       simulator: share(simMs),
       loadGenerator: share(selfMs),
       coreBusy,
-      other: Math.max(0, share(busyMs - (serviceMs ?? 0) - simMs - selfMs))
+      other: Math.max(0, share(busyMs - (proxyMs ?? 0) - simMs - selfMs))
     },
-    serviceRssMaxMb: rssSamples.length === 0 || servicePid === undefined ? null : Math.round(Math.max(...rssSamples) * 10) / 10
+    proxyRssMaxMb: rssSamples.length === 0 || proxyPid === undefined ? null : Math.round(Math.max(...rssSamples) * 10) / 10
   }
 }

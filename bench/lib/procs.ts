@@ -1,7 +1,9 @@
-// Processes under test: the simulator and the service, each spawned on its own core, and what
-// /proc says about them (CPU time, RSS) and about the machine (per-core busy time).
+// Processes under test: the simulator, the service and the bare-proxy floor, each spawned pinned
+// to a core, and what /proc says about them (CPU time, RSS) and about the machine (busy time per
+// core); the service's log lines, counted.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, openSync, closeSync, readFileSync, ftruncateSync } from 'node:fs'
+import { existsSync, openSync, closeSync, readFileSync, ftruncateSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -47,7 +49,10 @@ export interface Managed {
 }
 
 export function spawnPinned (name: string, cpu: number | undefined, nodeArgs: string[], env: Record<string, string>, logFile: string): Managed {
-  const fd = openSync(logFile, 'w')
+  writeFileSync(logFile, '')
+  // Opened for appending: after truncateLog() the child's next write lands at the new end, not at
+  // its old offset behind a hole of NUL bytes.
+  const fd = openSync(logFile, 'a')
   const command = cpu === undefined ? process.execPath : TASKSET as string
   const args = cpu === undefined ? nodeArgs : ['-c', String(cpu), process.execPath, ...nodeArgs]
   // A clean environment: nothing of the caller's shell (PORT, LOG_LEVEL, npm_*) leaks in.
@@ -55,7 +60,12 @@ export function spawnPinned (name: string, cpu: number | undefined, nodeArgs: st
   closeSync(fd)
   if (child.pid === undefined) throw new Error(`could not start ${name}`)
   let exited = false
-  child.once('exit', () => { exited = true })
+  let stopping = false
+  child.once('exit', (code, signal) => {
+    exited = true
+    // Said at once: the run then fails on the missing process, and this says why.
+    if (!stopping) process.stderr.write(`bench: ${name} (pid ${String(child.pid)}) exited unexpectedly (${signal ?? `code ${String(code)}`}); see ${logFile}\n`)
+  })
   return {
     name,
     child,
@@ -67,6 +77,7 @@ export function spawnPinned (name: string, cpu: number | undefined, nodeArgs: st
     },
     stop: async () => {
       if (exited) return
+      stopping = true
       const done = new Promise<void>((resolve) => child.once('exit', () => resolve()))
       child.kill('SIGTERM')
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
@@ -74,6 +85,16 @@ export function spawnPinned (name: string, cpu: number | undefined, nodeArgs: st
       clearTimeout(timer)
     }
   }
+}
+
+/** Throws when something already listens on the port: a bench started beside another on the same ports would measure the other's processes. */
+export async function assertPortFree (port: number): Promise<void> {
+  const inUse = await new Promise<boolean>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port })
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('error', () => resolve(false))
+  })
+  if (inUse) throw new Error(`port ${port} on 127.0.0.1 is in use (another benchmark running?)`)
 }
 
 export async function waitUntilOk (url: string, proc: Managed): Promise<void> {
@@ -121,20 +142,45 @@ export function coreTimes (): Array<{ busy: number, total: number }> {
   })
 }
 
-/** Lines at warn (40) or above in a pino log file. */
-export function countLogLevels (file: string): { warn: number, error: number } {
+const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
+
+export interface LogCounts {
+  warn: number
+  /** Error and fatal. */
+  error: number
+  /** Lines by level and message, e.g. `info: request finished`. */
+  lines: Record<string, number>
+  /** Distinct request ids (`reqId`) among the lines: the requests they tell of, aborted ones included. */
+  requests: number
+}
+
+/** The lines of a pino log file, counted by level and by level and message. */
+export function countLogLines (file: string): LogCounts {
+  const counts: LogCounts = { warn: 0, error: 0, lines: {}, requests: 0 }
+  const requests = new Set<string>()
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch {
-    return { warn: 0, error: 0 }
+    return counts
   }
-  const count = (needle: string): number => {
-    let n = 0
-    for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) n++
-    return n
+  for (const line of text.split('\n')) {
+    if (line === '') continue
+    let entry: { level?: number, msg?: string, reqId?: string }
+    try {
+      entry = JSON.parse(line) as { level?: number, msg?: string, reqId?: string }
+    } catch {
+      entry = { msg: line.slice(0, 80) }
+    }
+    if (typeof entry.reqId === 'string') requests.add(entry.reqId)
+    const level = LEVELS[entry.level ?? 0] ?? 'unparsed'
+    const key = `${level}: ${entry.msg ?? ''}`
+    counts.lines[key] = (counts.lines[key] ?? 0) + 1
+    if (level === 'warn') counts.warn++
+    else if (level === 'error' || level === 'fatal') counts.error++
   }
-  return { warn: count('"level":40'), error: count('"level":50') + count('"level":60') }
+  counts.requests = requests.size
+  return counts
 }
 
 /** What the machine is doing now besides us: busy cores not accounted for by the given processes. */

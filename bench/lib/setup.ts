@@ -1,7 +1,8 @@
 // Build, environment and placement shared by `npm run bench` and `npm run bench:rss`.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync } from 'node:fs'
-import { BILLING_KEY, core, pinning, RECIPE_ID, spawnPinned, waitUntilOk, type Managed } from './procs.js'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import ts from 'typescript'
+import { assertPortFree, BILLING_KEY, core, pinning, RECIPE_ID, spawnPinned, waitUntilOk, type Managed } from './procs.js'
 import { git, rawPath, ROOT, workingTreeSource } from './record.js'
 
 // Inside node_modules: ignored by git and ESLint, and packages resolve from there. A private
@@ -43,8 +44,26 @@ export function buildService (): { dist: string, source: string } {
   return { dist: DEFAULT_BUILD, source: workingTreeSource() }
 }
 
+const FLOOR_SOURCE = `${ROOT}bench/bare-proxy.ts`
+const FLOOR_BUILD = `${ROOT}node_modules/.cache/gop-bench/bare-proxy.mjs`
+
+/**
+ * The bare-proxy floor (bench/bare-proxy.ts) as plain JavaScript, so it runs without a loader as
+ * the service's build does. Types only are removed; `npm run typecheck` checks them. Always the
+ * working tree's: it is part of the benchmark, not of the service under test.
+ */
+export function buildFloor (): string {
+  const { outputText } = ts.transpileModule(readFileSync(FLOOR_SOURCE, 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+    fileName: FLOOR_SOURCE
+  })
+  mkdirSync(FLOOR_BUILD.slice(0, FLOOR_BUILD.lastIndexOf('/')), { recursive: true })
+  writeFileSync(FLOOR_BUILD, outputText)
+  return FLOOR_BUILD
+}
+
 export const PLACEMENT = pinning
-  ? 'service pinned to core 0, simulator to core 1 (taskset); autocannon runs in the bench process, moved to core 1 (beside the simulator) for runs against the service and to core 0 (the idle service core) for direct runs, so the direct baseline never shares a core'
+  ? 'service and bare-proxy floor pinned to core 0 (one measured at a time), simulator to core 1 (taskset); autocannon runs in the bench process, moved to core 1 (beside the simulator) for runs against the service or the floor and to core 0 (the idle proxies\' core) for direct runs, so the direct baseline never shares a core'
   : 'not pinned (taskset missing or a single core): every process floats'
 
 /** Service settings the benchmark passes on from its own environment (e.g. UPSTREAM_QUEUE_LIMIT). */
@@ -75,6 +94,7 @@ export function serviceSettings (): ServiceSettings {
 }
 
 export async function startSimulator (dist: string, port: number): Promise<{ proc: Managed, url: string }> {
+  await assertPortFree(port)
   const url = `http://127.0.0.1:${port}`
   const proc = spawnPinned('simulator', core(1), [`${dist}simulator/main.js`], {
     SIM_PORT: String(port),
@@ -93,6 +113,7 @@ export async function startService (
   settings: ServiceSettings,
   nodeFlags: string[] = []
 ): Promise<{ proc: Managed, url: string }> {
+  await assertPortFree(port)
   const url = `http://127.0.0.1:${port}`
   const proc = spawnPinned('service', core(0), [...nodeFlags, `${dist}server.js`], {
     ...settings.env,
@@ -103,6 +124,23 @@ export async function startService (
     PORT: String(port),
     LOG_LEVEL: settings.logLevel
   }, rawPath('service.log'))
+  await waitUntilOk(`${url}/health/ready`, proc)
+  return { proc, url }
+}
+
+/** The bare-proxy floor, placed and configured as the service is (its pool size, the credentials). */
+export async function startFloor (script: string, port: number, simulatorUrl: string, settings: ServiceSettings): Promise<{ proc: Managed, url: string }> {
+  await assertPortFree(port)
+  const url = `http://127.0.0.1:${port}`
+  const proc = spawnPinned('bare proxy', core(0), [script], {
+    NODE_ENV: 'production',
+    ...(settings.env.UPSTREAM_MAX_IN_FLIGHT === undefined ? {} : { UPSTREAM_MAX_IN_FLIGHT: settings.env.UPSTREAM_MAX_IN_FLIGHT }),
+    GOOTEN_BASE_URL: simulatorUrl,
+    GOOTEN_RECIPE_ID: RECIPE_ID,
+    GOOTEN_PARTNER_BILLING_KEY: BILLING_KEY,
+    HOST: '127.0.0.1',
+    PORT: String(port)
+  }, rawPath('bare-proxy.log'))
   await waitUntilOk(`${url}/health/ready`, proc)
   return { proc, url }
 }
