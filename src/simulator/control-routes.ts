@@ -34,7 +34,8 @@ type ControlAnswer = (body: Buffer, ex: Exchange, rest: string) => Reply
 export function controlRouter (state: SimulatorState, maxBodyBytes: number): (ex: Exchange) => Promise<void> {
   const { calls, connections, faults, store } = state
 
-  const answer = (reply: ControlAnswer): Handler => async (ex, rest) => {
+  /** A handler that reads the whole body (within the cap), then sends what `reply` makes of it. */
+  const replying = (reply: ControlAnswer): Handler => async (ex, rest) => {
     const body = await readBody(ex, maxBodyBytes)
     if (body !== undefined) ex.send(reply(body, ex, rest))
   }
@@ -69,20 +70,20 @@ export function controlRouter (state: SimulatorState, maxBodyBytes: number): (ex
     return doc === undefined ? controlError(404, `no order ${id}`) : json(200, doc)
   }
 
-  const freshOrder = answer(() => json(200, store.fresh()))
+  const freshOrder = replying(() => json(200, store.fresh()))
 
   return router([
-    { method: 'POST', path: '/__sim/reset', handler: answer(() => { state.reset(); return OK }) },
-    { method: 'GET', path: '/__sim/faults', handler: answer(() => json(200, { faults: faults.pending() })) },
-    { method: 'POST', path: '/__sim/faults', handler: answer(queueFaults) },
-    { method: 'GET', path: '/__sim/calls', handler: answer(() => json(200, { calls: calls.entries, counts: calls.counts })) },
-    { method: 'GET', path: '/__sim/stats', handler: answer(() => json(200, { ...connections.stats(), cancelsApplied: calls.cancelsApplied })) },
-    { method: 'POST', path: '/__sim/orders', handler: answer(addOrder) },
-    { method: 'GET', path: '/__sim/orders/*', handler: answer(readOrder) },
+    { method: 'POST', path: '/__sim/reset', handler: replying(() => { state.reset(); return OK }) },
+    { method: 'GET', path: '/__sim/faults', handler: replying(() => json(200, { faults: faults.pending() })) },
+    { method: 'POST', path: '/__sim/faults', handler: replying(queueFaults) },
+    { method: 'GET', path: '/__sim/calls', handler: replying(() => json(200, { calls: calls.entries, counts: calls.counts })) },
+    { method: 'GET', path: '/__sim/stats', handler: replying(() => json(200, { ...connections.stats(), cancelsApplied: calls.cancelsApplied })) },
+    { method: 'POST', path: '/__sim/orders', handler: replying(addOrder) },
+    { method: 'GET', path: '/__sim/orders/*', handler: replying(readOrder) },
     { method: 'GET', path: '/__sim/fresh-order', handler: freshOrder },
     { method: 'POST', path: '/__sim/fresh-order', handler: freshOrder }
   ], {
-    notFound: answer(() => UNKNOWN_ROUTE),
-    wrongMethod: answer((_body, ex) => controlError(405, `${ex.method} not allowed on ${ex.path}`))
+    notFound: replying(() => UNKNOWN_ROUTE),
+    wrongMethod: replying((_body, ex) => controlError(405, `${ex.method} not allowed on ${ex.path}`))
   })
 }

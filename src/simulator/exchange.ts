@@ -13,7 +13,7 @@ export class Exchange {
   /** The raw query string, without the `?`. */
   readonly query: string
   /** The response is over: answered, or the client left. */
-  closed = false
+  #closed = false
   #droppedOnPurpose = false
 
   constructor (readonly req: IncomingMessage, readonly res: ServerResponse, onAbort: () => void) {
@@ -23,7 +23,7 @@ export class Exchange {
     this.query = q === -1 ? '' : url.slice(q + 1)
     this.method = req.method as string
     res.once('close', () => {
-      this.closed = true
+      this.#closed = true
       if (!res.writableFinished && !this.#droppedOnPurpose) onAbort()
     })
   }
@@ -45,7 +45,7 @@ export class Exchange {
     this.req.socket.destroy()
   }
 
-  /** Resolves true after `ms`, or false as soon as the client goes away. */
+  /** Resolves true after `ms`, or false as soon as the client goes away (or if it already has). */
   pause (ms: number): Promise<boolean> {
     return new Promise(resolve => {
       const onClose = (): void => {
@@ -54,7 +54,7 @@ export class Exchange {
       }
       const timer = setTimeout(() => {
         this.res.off('close', onClose)
-        resolve(!this.closed)
+        resolve(!this.#closed)
       }, ms)
       this.res.once('close', onClose)
     })

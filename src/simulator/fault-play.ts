@@ -53,8 +53,8 @@ const WRONG_SHAPE = json(200, { Result: { Foo: 1 } })
 /** A success that names no item: Gooten's cancel answer is documented by one example only. */
 const BARE_SUCCESS: Reply = { status: 200, contentType: 'application/json', body: '{"HadError":false}' }
 
-/** Answer the call as `fault` says, or normally when there is none. */
-export async function playFault (fault: Fault | undefined, ex: Exchange, answer: Answer): Promise<void> {
+/** Answer the call as `fault` says, or normally when there is none. Only a delay is async. */
+export function playFault (fault: Fault | undefined, ex: Exchange, answer: Answer): Promise<void> | undefined {
   if (fault === undefined) {
     ex.send(answer())
     return
@@ -83,8 +83,7 @@ export async function playFault (fault: Fault | undefined, ex: Exchange, answer:
       break
     case 'delay':
       // A client that leaves during the wait gets nothing applied.
-      if (await ex.pause(fault.ms)) ex.send(answer())
-      break
+      return ex.pause(fault.ms).then(stayed => { if (stayed) ex.send(answer()) })
     case 'hang':
       // Never answer: the request ends when the client gives up (an abort) or at close().
       break

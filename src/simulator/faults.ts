@@ -1,8 +1,8 @@
 /**
- * Scriptable misbehaviour. Faults wait in a FIFO; each Gooten request
- * (getOrder or cancelItems) takes the first fault whose `op` matches (no `op`
- * = any op) and uses up one of its `times` (default 1; `Infinity` or `-1` =
- * forever).
+ * Scriptable misbehaviour: the kinds of fault, their validation, and the queue they wait in
+ * (how each kind plays is in fault-play.ts). Faults wait in a FIFO; each Gooten request
+ * (getOrder or cancelItems) takes the first fault whose `op` matches (no `op` = any op) and
+ * uses up one of its `times` (default 1; `Infinity` or `-1` = forever).
  */
 
 export type FaultOp = 'getOrder' | 'cancelItems'

@@ -15,9 +15,6 @@ import type { Reply } from './reply.js'
 import { parseQuery, router } from './router.js'
 import type { SimulatorState } from './state.js'
 
-export const ORDERS_PATH = '/api/v/5/source/api/orders'
-export const ORDER_CANCEL_PATH = '/api/orderCancel'
-
 export interface GootenRouteOptions {
   latencyMs: number
   maxBodyBytes: number
@@ -26,10 +23,10 @@ export interface GootenRouteOptions {
 export function gootenRouter (state: SimulatorState, ctx: GootenContext, { latencyMs, maxBodyBytes }: GootenRouteOptions): (ex: Exchange) => Promise<void> {
   const { calls, faults } = state
 
-  /** Everything after the body is read: the latency, then the fault or the normal answer. */
-  async function respond (ex: Exchange, fault: Fault | undefined, answer: Answer): Promise<void> {
-    if (latencyMs > 0 && !await ex.pause(latencyMs)) return
-    await playFault(fault, ex, answer)
+  /** After the body: wait the latency (unless the client leaves), then play the fault or answer. */
+  function respond (ex: Exchange, fault: Fault | undefined, answer: Answer): Promise<void> | undefined {
+    if (latencyMs === 0) return playFault(fault, ex, answer)
+    return ex.pause(latencyMs).then(stayed => stayed ? playFault(fault, ex, answer) : undefined)
   }
 
   async function lookup (ex: Exchange): Promise<void> {
@@ -63,8 +60,8 @@ export function gootenRouter (state: SimulatorState, ctx: GootenContext, { laten
   }
 
   return router([
-    { method: 'GET', path: ORDERS_PATH, handler: lookup },
-    { method: 'PUT', path: ORDER_CANCEL_PATH, handler: cancel }
+    { method: 'GET', path: '/api/v/5/source/api/orders', handler: lookup },
+    { method: 'PUT', path: '/api/orderCancel', handler: cancel }
   ], {
     iisPaths: true,
     notFound: ex => other(ex, NOT_FOUND_HTML),

@@ -1,7 +1,8 @@
 /**
  * A tiny router over a declarative table of routes (method + path → handler), and the query
- * parser. Gooten runs on IIS, which matches paths ignoring case and one trailing slash, and
- * ASP.NET binds query names ignoring case; the control routes match their paths exactly.
+ * parser. Gooten's answers (IIS error pages, ASP.NET `Message` bodies) show the stack it runs
+ * on: IIS matches paths ignoring case and one trailing slash, ASP.NET binds query names
+ * ignoring case. The control routes match their paths exactly.
  */
 import type { Exchange } from './exchange.js'
 
