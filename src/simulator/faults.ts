@@ -1,8 +1,8 @@
 /**
- * Scriptable misbehaviour. Faults wait in a FIFO; each Gooten request
- * (getOrder or cancelItems) takes the first fault whose `op` matches (no `op`
- * = any op) and uses up one of its `times` (default 1; `Infinity` or `-1` =
- * forever).
+ * Scriptable misbehaviour: the kinds of fault, their validation, and the queue they wait in
+ * (how each kind plays is in fault-play.ts). Faults wait in a FIFO; each Gooten request
+ * (getOrder or cancelItems) takes the first fault whose `op` matches (no `op` = any op) and
+ * uses up one of its `times` (default 1; `Infinity` or `-1` = forever).
  */
 
 export type FaultOp = 'getOrder' | 'cancelItems'
@@ -44,7 +44,10 @@ export interface RefuseFault extends FaultCommon { kind: 'refuse', op?: 'cancelI
 export interface ResetFault extends FaultCommon { kind: 'reset' }
 /** Cancel only: apply the cancel, then destroy the socket without answering. */
 export interface ResetAfterApplyFault extends FaultCommon { kind: 'reset-after-apply', op?: 'cancelItems' }
-/** Cancel only: apply the cancel, then answer 200 `{"HadError":false}`, naming no item (gooten-api.md's open question on the answer's shape). */
+/**
+ * Cancel only: apply the cancel, then answer 200 `{"HadError":false}`, naming no item. Gooten
+ * documents its cancel answer by a single example, so a success without `Success` is plausible.
+ */
 export interface BareAnswerAfterApplyFault extends FaultCommon { kind: 'bare-answer-after-apply', op?: 'cancelItems' }
 /** Answer normally, with `Connection: close`. */
 export interface CloseKeepAliveFault extends FaultCommon { kind: 'close-keepalive' }

@@ -3,8 +3,8 @@
  * "pre-production" and therefore cancellable. It is deliberately independent
  * of the service's list: the simulator stands in for Gooten.
  *
- * Sources (gooten-api.md §4): the cancel page's list, plus the spellings seen
- * elsewhere (`ReadyForImageDl`, `NeedsCustomization`).
+ * The list is the one on Gooten's cancel documentation page, plus the spellings its other pages
+ * and help centre use for two of them (`ReadyForImageDl`, `NeedsCustomization`).
  */
 export const CANCELLABLE_STATUSES = [
   'New',

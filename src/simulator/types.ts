@@ -1,6 +1,6 @@
 /**
- * Shapes of the documents the simulator serves, after Gooten's get-order
- * response (see /work/shared/gooten-api.md §3). Every object also accepts
+ * Shapes of the documents the simulator serves, after the response of Gooten's documented
+ * get-order call (and its older 2016 variant). Every object also accepts
  * unknown extra fields, because Gooten's real documents carry more than is
  * documented and tests may add odd shapes on purpose.
  */

@@ -1,13 +1,13 @@
 import t from 'tap'
 import { startSimulator } from '../../src/simulator/server.js'
 import { SEED } from '../../src/simulator/seed.js'
-import { cancel, cancelUrl, creds, get, GUID, legacyCancelUrl, orderUrl, put, statusOf } from './helpers.js'
+import { cancel, cancelUrl, creds, get, GUID, orderUrl, put, statusOf } from './helpers.js'
 
 const sim = await startSimulator()
 t.teardown(() => sim.close())
 t.beforeEach(() => sim.reset())
 
-const { demo, mixed, variants, testMode, shipped, cancelled, idShapes, paymentIssue, numericOnly } = SEED
+const { demo, mixed, variants, testMode, shipped, cancelled, idShapes, paymentIssue } = SEED
 
 t.test('cancelling a cancellable item: Success, state persists, counted once', async t => {
   const res = await cancel(sim, demo.gootenId, [demo.items.new])
@@ -101,22 +101,6 @@ t.test('recancel: error mode refuses already-cancelled items', async t => {
   t.same(fresh.body.Success, [demo.items.new])
   const twice = await cancel(strict, demo.gootenId, [demo.items.new])
   t.equal(twice.body.HadError, true, 'second cancel of the same item refused')
-})
-
-t.test('legacy POST /api/updateOrder/{id}/CancelItems has the same semantics', async t => {
-  const url = legacyCancelUrl(sim, numericOnly.gootenId)
-  const res = await put(url, [numericOnly.items.new], { method: 'POST' })
-  t.same(res.body, { HadError: false, Errors: [], Success: [numericOnly.items.new] })
-  t.equal(statusOf(sim, numericOnly.gootenId, numericOnly.items.new), 'Cancelled')
-  const slash = await put(`${sim.url}/API/UpdateOrder/${numericOnly.gootenId}/cancelitems/?${creds(sim)}`, [numericOnly.items.hold], { method: 'POST' })
-  t.same(slash.body.Success, [numericOnly.items.hold])
-  t.same(sim.calls.map(c => [c.op, c.method, c.orderId, c.itemIds]), [
-    ['cancelItems', 'POST', String(numericOnly.gootenId), [numericOnly.items.new]],
-    ['cancelItems', 'POST', String(numericOnly.gootenId), [numericOnly.items.hold]]
-  ])
-  t.equal(sim.cancelsApplied, 2)
-  const unknown = await put(legacyCancelUrl(sim, 1), [1], { method: 'POST' })
-  t.equal(unknown.status, 404)
 })
 
 t.test('unknown order on cancel: 404 by default, 200 HadError per notFoundStyle', async t => {

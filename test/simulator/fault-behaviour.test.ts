@@ -1,8 +1,11 @@
 import t from 'tap'
 import { Agent } from 'node:http'
+import type { Test } from 'tap'
 import { startSimulator } from '../../src/simulator/server.js'
+import type { Simulator } from '../../src/simulator/server.js'
+import type { Fault } from '../../src/simulator/faults.js'
 import { SEED } from '../../src/simulator/seed.js'
-import { cancel, cancelUrl, get, GUID, orderUrl, raw, sleep, statusOf, until } from './helpers.js'
+import { cancel, cancelUrl, get, GUID, orderUrl, raw, statusOf, until } from './helpers.js'
 
 const sim = await startSimulator()
 t.teardown(() => sim.close())
@@ -98,23 +101,34 @@ t.test('refuse: listed ids refused even if cancellable, the rest proceed', async
   t.same((await cancelNew()).body.Success, [demo.items.new], 'used up')
 })
 
-t.test('reset: the socket is destroyed, nothing applied, not an abort', async t => {
-  sim.enqueueFault({ kind: 'reset' })
-  await t.rejects(raw(cancelUrl(sim, demo.gootenId), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: cancelBody }))
-  t.equal(sim.cancelsApplied, 0)
-  t.equal(statusOf(sim, demo.gootenId, demo.items.new), 'New')
-  t.equal(sim.stats().abortedRequests, 0)
-  t.equal(sim.callCount('cancelItems'), 1)
+t.test('cancel-only faults are not taken by a lookup', async t => {
+  const cancelOnly: Fault[] = [{ kind: 'refuse', itemIds: [demo.items.new] }, { kind: 'reset-after-apply' }, { kind: 'bare-answer-after-apply' }]
+  for (const fault of cancelOnly) {
+    sim.reset()
+    sim.enqueueFault(fault)
+    t.equal((await lookup()).status, 200, fault.kind)
+    t.equal(sim.pendingFaults().length, 1, `${fault.kind} still queued`)
+  }
 })
 
-t.test('reset-after-apply: cancel applied, then the socket is destroyed', async t => {
-  sim.enqueueFault({ kind: 'reset-after-apply' })
-  t.equal((await lookup()).status, 200, 'not taken by a lookup')
-  await t.rejects(raw(cancelUrl(sim, demo.gootenId), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: cancelBody }))
-  t.equal(sim.cancelsApplied, 1)
-  t.equal(statusOf(sim, demo.gootenId, demo.items.new), 'Cancelled')
-  t.equal(sim.stats().abortedRequests, 0)
-  t.same((await cancelNew()).body.Success, [demo.items.new], 'a retry then sees an idempotent success')
+t.test('faults around applying a cancel: dropped before, dropped after, or answered without naming any item', async t => {
+  const cases = [
+    { kind: 'reset', applied: false, answer: undefined },
+    { kind: 'reset-after-apply', applied: true, answer: undefined },
+    { kind: 'bare-answer-after-apply', applied: true, answer: '{"HadError":false}' }
+  ] as const
+  for (const { kind, applied, answer } of cases) {
+    sim.reset()
+    sim.enqueueFault({ kind })
+    const sent = raw(cancelUrl(sim, demo.gootenId), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: cancelBody })
+    if (answer === undefined) await t.rejects(sent, `${kind}: the socket is destroyed`)
+    else t.equal((await sent).text, answer, `${kind}: the answer`)
+    t.equal(sim.cancelsApplied, applied ? 1 : 0, `${kind}: applied`)
+    t.equal(statusOf(sim, demo.gootenId, demo.items.new), applied ? 'Cancelled' : 'New')
+    t.equal(sim.stats().abortedRequests, 0, `${kind}: not an abort`)
+    t.equal(sim.callCount('cancelItems'), 1)
+    t.same((await cancelNew()).body.Success, [demo.items.new], `${kind}: a retry then sees a success`)
+  }
 })
 
 t.test('close-keepalive: a normal answer with Connection: close', async t => {
@@ -149,58 +163,67 @@ t.test('delay: answers normally after the wait', async t => {
   t.equal(sim.cancelsApplied, 1)
 })
 
-t.test('delay: a client that leaves meanwhile is counted aborted and nothing is applied', async t => {
-  sim.enqueueFault({ kind: 'delay', ms: 200 })
+/**
+ * The demo's New item as a lookup sees it that itself waits `delayMs` (plus the latency) from
+ * now: it answers after an earlier wait of the same length would have ended, since Node fires
+ * timers of one duration in the order they were started. No sleep, and no race.
+ */
+async function statusAfterAnEqualWait (sim: Simulator, delayMs = 0): Promise<string> {
+  if (delayMs > 0) sim.enqueueFault({ kind: 'delay', ms: delayMs, op: 'getOrder' })
+  return (await get(orderUrl(sim, demo.safeId))).body.Items[0].Status
+}
+
+/** Cancel demo's New item, and abort once the simulator has read the body (its ids are recorded). */
+async function abandonedCancel (t: Test, sim: Simulator): Promise<void> {
   const ac = new AbortController()
   const pending = fetch(cancelUrl(sim, demo.gootenId), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: cancelBody, signal: ac.signal })
-  await until(() => sim.callCount('cancelItems') === 1)
-  await sleep(20)
+  await until(() => sim.calls.some(c => c.itemIds !== undefined))
   ac.abort()
   await t.rejects(pending)
   await until(() => sim.stats().abortedRequests === 1)
+}
+
+t.test('delay: a client that leaves meanwhile is counted aborted and nothing is applied', async t => {
+  sim.enqueueFault({ kind: 'delay', ms: 200 })
+  await abandonedCancel(t, sim)
   t.equal(sim.stats().abortedRequests, 1)
-  await sleep(250)
+  t.equal(await statusAfterAnEqualWait(sim, 200), 'New', 'not applied when the wait ended')
   t.equal(sim.cancelsApplied, 0)
-  t.equal(statusOf(sim, demo.gootenId, demo.items.new), 'New')
 })
 
 t.test('hang: never answers; counted aborted when the client gives up', async t => {
   sim.enqueueFault({ kind: 'hang', op: 'getOrder' })
   const ac = new AbortController()
-  const pending = fetch(orderUrl(sim, demo.safeId), { signal: ac.signal })
+  let settled = false
+  const pending = fetch(orderUrl(sim, demo.safeId), { signal: ac.signal }).finally(() => { settled = true })
   await until(() => sim.callCount('getOrder') === 1)
-  await sleep(50)
-  t.equal(sim.stats().abortedRequests, 0, 'still hanging')
+  t.equal((await lookup()).status, 200, 'a later call is answered normally')
+  t.notOk(settled, 'while the first still hangs')
+  t.equal(sim.stats().abortedRequests, 0)
   ac.abort()
   await t.rejects(pending)
   await until(() => sim.stats().abortedRequests === 1)
   t.equal(sim.stats().abortedRequests, 1)
-  t.equal((await lookup()).status, 200, 'next call is normal')
 })
 
 t.test('latencyMs is added to every Gooten call, not to control routes', async t => {
-  const slow = await startSimulator({ latencyMs: 100 })
+  const slow = await startSimulator({ latencyMs: 200 })
   t.teardown(() => slow.close())
   let start = Date.now()
-  t.equal((await get(orderUrl(slow, demo.safeId))).status, 200)
-  t.ok(Date.now() - start >= 90, 'lookup delayed')
-  start = Date.now()
+  let lookedUp = false
+  const delayed = get(orderUrl(slow, demo.safeId)).finally(() => { lookedUp = true })
   t.equal((await get(`${slow.url}/__sim/stats`)).status, 200)
-  t.ok(Date.now() - start < 90, 'control route not delayed')
+  t.notOk(lookedUp, 'a control route answers while a lookup sent before it waits')
+  t.equal((await delayed).status, 200)
+  t.ok(Date.now() - start >= 190, 'lookup delayed')
 
   slow.enqueueFault({ kind: 'html' })
   start = Date.now()
   t.equal((await get(orderUrl(slow, demo.safeId))).text.slice(0, 9), '<!DOCTYPE', 'faults answer after the latency too')
-  t.ok(Date.now() - start >= 90)
+  t.ok(Date.now() - start >= 190)
 
-  const ac = new AbortController()
-  const pending = fetch(cancelUrl(slow, demo.gootenId), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: cancelBody, signal: ac.signal })
-  await until(() => slow.callCount('cancelItems') === 1)
-  await sleep(10)
-  ac.abort()
-  await t.rejects(pending)
-  await until(() => slow.stats().abortedRequests === 1)
-  await sleep(150)
-  t.equal(slow.cancelsApplied, 0, 'abandoned during the latency: nothing applied')
+  await abandonedCancel(t, slow)
+  t.equal(await statusAfterAnEqualWait(slow), 'New', 'abandoned during the latency: not applied when it ended')
+  t.equal(slow.cancelsApplied, 0)
   t.equal(slow.stats().abortedRequests, 1)
 })

@@ -3,20 +3,23 @@ import { FAULT_KINDS, FaultError, FaultQueue, parseFault } from '../../src/simul
 import type { Fault } from '../../src/simulator/faults.js'
 
 t.test('parseFault normalises times and the op of cancel-only kinds', async t => {
-  t.same(parseFault({ kind: 'hang' }), { kind: 'hang', times: 1 })
-  t.same(parseFault({ kind: 'html', times: -1, op: 'getOrder' }), { kind: 'html', times: Infinity, op: 'getOrder' })
-  t.same(parseFault({ kind: 'reset', times: Infinity }), { kind: 'reset', times: Infinity })
-  t.same(parseFault({ kind: 'refuse', itemIds: [1, 2] }), { kind: 'refuse', itemIds: [1, 2], times: 1, op: 'cancelItems' })
-  t.same(parseFault({ kind: 'reset-after-apply', op: 'cancelItems', times: 3 }), { kind: 'reset-after-apply', op: 'cancelItems', times: 3 })
-  t.same(parseFault({ kind: 'status', status: 503, retryAfter: '1', body: 'x', contentType: 'text/plain' }),
-    { kind: 'status', status: 503, retryAfter: '1', body: 'x', contentType: 'text/plain', times: 1 })
-  t.same(parseFault({ kind: 'delay', ms: 0 }), { kind: 'delay', ms: 0, times: 1 })
-  t.same(parseFault({ kind: 'message', message: 'm' }), { kind: 'message', message: 'm', times: 1 })
-  t.same(parseFault({ kind: 'had-error' }), { kind: 'had-error', times: 1 })
-  t.equal(FAULT_KINDS.length, 14)
+  const normalised: Array<[Record<string, unknown>, Record<string, unknown>]> = [
+    [{ kind: 'hang' }, { kind: 'hang', times: 1 }],
+    [{ kind: 'html', times: -1, op: 'getOrder' }, { kind: 'html', times: Infinity, op: 'getOrder' }],
+    [{ kind: 'reset', times: Infinity }, { kind: 'reset', times: Infinity }],
+    [{ kind: 'refuse', itemIds: [1, 2] }, { kind: 'refuse', itemIds: [1, 2], times: 1, op: 'cancelItems' }],
+    [{ kind: 'reset-after-apply', op: 'cancelItems', times: 3 }, { kind: 'reset-after-apply', op: 'cancelItems', times: 3 }],
+    [{ kind: 'bare-answer-after-apply' }, { kind: 'bare-answer-after-apply', times: 1, op: 'cancelItems' }],
+    [{ kind: 'status', status: 503, retryAfter: '1', body: 'x', contentType: 'text/plain' },
+      { kind: 'status', status: 503, retryAfter: '1', body: 'x', contentType: 'text/plain', times: 1 }],
+    [{ kind: 'delay', ms: 0 }, { kind: 'delay', ms: 0, times: 1 }],
+    [{ kind: 'message', message: 'm' }, { kind: 'message', message: 'm', times: 1 }],
+    [{ kind: 'had-error' }, { kind: 'had-error', times: 1 }]
+  ]
+  for (const [raw, expected] of normalised) t.same(parseFault(raw), expected, JSON.stringify(raw))
   for (const kind of FAULT_KINDS) {
     const extra = kind === 'status' ? { status: 500 } : kind === 'delay' ? { ms: 1 } : kind === 'refuse' ? { itemIds: [] } : {}
-    t.equal(parseFault({ kind, ...extra }).kind, kind)
+    t.equal(parseFault({ kind, ...extra }).kind, kind, `${kind} is accepted`)
   }
 })
 
@@ -52,7 +55,6 @@ t.test('parseFault rejects malformed faults', async t => {
   for (const [raw, message] of bad) {
     t.throws(() => parseFault(raw), { name: 'FaultError', message }, JSON.stringify(raw))
   }
-  t.ok(new FaultError('x') instanceof Error)
 })
 
 t.test('FaultQueue: FIFO, op matching, times, pending', async t => {

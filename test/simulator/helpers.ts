@@ -21,10 +21,6 @@ export function cancelUrl (sim: Simulator, orderId: string | number, query = cre
   return `${sim.url}/api/orderCancel?orderId=${encodeURIComponent(String(orderId))}&${query}`
 }
 
-export function legacyCancelUrl (sim: Simulator, orderId: string | number, query = creds(sim)): string {
-  return `${sim.url}/api/updateOrder/${orderId}/CancelItems?${query}`
-}
-
 export interface Answer {
   status: number
   headers: Headers

@@ -102,15 +102,16 @@ t.test('any other path is an IIS-style HTML 404, body consumed, recorded as othe
   t.ok(res.text.startsWith('<!DOCTYPE html'))
   const withBody = await post(`${sim.url}/nothing/here`, { Ids: [1] })
   t.equal(withBody.status, 404)
-  for (const path of ['/api/updateOrder/1/2/CancelItems', '/api/updateOrder/1/Other', '/api/updateorder']) {
-    t.equal((await raw(`${sim.url}${path}`, { method: 'POST' })).status, 404, path)
+  // No prefix matching, and one trailing slash at most.
+  for (const path of ['/api/orderCancel/extra', `${ORDERS_PATH}//`, '/api']) {
+    t.equal((await raw(`${sim.url}${path}`, { method: 'PUT' })).status, 404, path)
   }
   t.same(sim.calls.map(c => [c.op, c.method, c.path]), [
     ['other', 'GET', '/api/v/5/source/api/orderCancel'],
     ['other', 'POST', '/nothing/here'],
-    ['other', 'POST', '/api/updateOrder/1/2/CancelItems'],
-    ['other', 'POST', '/api/updateOrder/1/Other'],
-    ['other', 'POST', '/api/updateorder']
+    ['other', 'PUT', '/api/orderCancel/extra'],
+    ['other', 'PUT', `${ORDERS_PATH}//`],
+    ['other', 'PUT', '/api']
   ])
   t.equal(sim.callCount('other'), 5)
   t.equal(sim.callCount(), 5)
@@ -122,7 +123,7 @@ t.test('a known path with the wrong method is 405 with a Message body', async t 
     ['POST', `${ORDERS_PATH}?id=1`],
     ['GET', '/api/orderCancel?orderId=520718'],
     ['POST', '/api/orderCancel/'],
-    ['PUT', '/api/updateOrder/520718/CancelItems/']
+    ['DELETE', '/API/ORDERCANCEL/']
   ]
   for (const [method, path] of cases) {
     const res = await raw(`${sim.url}${path}`, { method })

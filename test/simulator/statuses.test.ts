@@ -2,7 +2,6 @@ import t from 'tap'
 import { CANCELLABLE_STATUSES, isCancellableStatus, isCancelledStatus, normaliseStatus } from '../../src/simulator/statuses.js'
 
 t.test('the pre-production list, any case, spaces, underscores or hyphens', async t => {
-  t.equal(CANCELLABLE_STATUSES.length, 13)
   for (const status of CANCELLABLE_STATUSES) t.ok(isCancellableStatus(status), status)
   for (const status of ['new', 'HOLD', 'Ready For Image Dl', 'ready_for_image_di', 'needs-manual-approval', 'Needs Customization', 'Hold By CI Image Issue']) {
     t.ok(isCancellableStatus(status), status)

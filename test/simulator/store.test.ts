@@ -3,18 +3,21 @@ import { cancelInOrder, numericId, OrderStore, orderDocumentProblem } from '../.
 import { seedOrders } from '../../src/simulator/seed.js'
 
 t.test('orderDocumentProblem', async t => {
-  t.equal(orderDocumentProblem(null), 'an order document must be an object')
-  t.equal(orderDocumentProblem([]), 'an order document must be an object')
-  t.equal(orderDocumentProblem('x'), 'an order document must be an object')
-  t.equal(orderDocumentProblem({ Items: [] }), 'order.Id must be a non-empty string')
-  t.equal(orderDocumentProblem({ Id: '', Items: [] }), 'order.Id must be a non-empty string')
-  t.equal(orderDocumentProblem({ Id: 'a', GootenId: '1', Items: [] }), 'order.GootenId must be an integer')
-  t.equal(orderDocumentProblem({ Id: 'a', GootenId: 1.5, Items: [] }), 'order.GootenId must be an integer')
-  t.equal(orderDocumentProblem({ Id: 'a' }), 'order.Items must be an array of objects')
-  t.equal(orderDocumentProblem({ Id: 'a', Items: [1] }), 'order.Items must be an array of objects')
-  t.equal(orderDocumentProblem({ Id: 'a', Items: [null] }), 'order.Items must be an array of objects')
-  t.equal(orderDocumentProblem({ Id: 'a', Items: [[]] }), 'order.Items must be an array of objects')
-  t.equal(orderDocumentProblem({ Id: 'a', GootenId: 1, Items: [{}] }), undefined)
+  const cases: Array<[unknown, string | undefined]> = [
+    [null, 'an order document must be an object'],
+    [[], 'an order document must be an object'],
+    ['x', 'an order document must be an object'],
+    [{ Items: [] }, 'order.Id must be a non-empty string'],
+    [{ Id: '', Items: [] }, 'order.Id must be a non-empty string'],
+    [{ Id: 'a', GootenId: '1', Items: [] }, 'order.GootenId must be an integer'],
+    [{ Id: 'a', GootenId: 1.5, Items: [] }, 'order.GootenId must be an integer'],
+    [{ Id: 'a' }, 'order.Items must be an array of objects'],
+    [{ Id: 'a', Items: [1] }, 'order.Items must be an array of objects'],
+    [{ Id: 'a', Items: [null] }, 'order.Items must be an array of objects'],
+    [{ Id: 'a', Items: [[]] }, 'order.Items must be an array of objects'],
+    [{ Id: 'a', GootenId: 1, Items: [{}] }, undefined]
+  ]
+  for (const [doc, problem] of cases) t.equal(orderDocumentProblem(doc), problem, JSON.stringify(doc))
 })
 
 t.test('numericId', async t => {
