@@ -7,6 +7,11 @@ export interface GootenGateway {
   cancelItems: (gootenId: number, itemIds: readonly number[], context: CallContext) => Promise<GootenCancelReply>
 }
 
+/** What a wait gives up at. Its signal is read only by a wait that actually happens (making one costs). */
+export interface WaitLimit {
+  readonly signal: AbortSignal
+}
+
 /** A reading of the lock store's logical clock, which advances whenever any lock is released. */
 export type LockStamp = number
 
@@ -17,5 +22,5 @@ export type LockStamp = number
  */
 export interface OrderLocks {
   stamp: () => Promise<LockStamp>
-  run: <T>(key: string, since: LockStamp, signal: AbortSignal, task: (stale: boolean) => Promise<T>) => Promise<T>
+  run: <T>(key: string, since: LockStamp, until: WaitLimit, task: (stale: boolean) => Promise<T>) => Promise<T>
 }

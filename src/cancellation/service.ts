@@ -1,4 +1,5 @@
 import type { CallContext } from '../gooten/client.js'
+import { Deadline } from '../gooten/deadline.js'
 import { GootenError } from '../gooten/errors.js'
 import type { GootenOrder } from '../gooten/types.js'
 import { CancellationError, OutcomeUnknownError, UnaddressableOrderError } from './errors.js'
@@ -44,7 +45,7 @@ export class CancellationService {
     const { locks } = this.options
     const since = await locks.stamp()
     const prepared = await this.#prepare(request, context)
-    return await locks.run(`gooten:${prepared.gootenId}`, since, context.signal, async (stale) =>
+    return await locks.run(`gooten:${prepared.gootenId}`, since, context.deadline, async (stale) =>
       await this.#forward(request, stale ? await this.#prepareAgain(request, prepared.gootenId, context) : prepared, context))
   }
 
@@ -95,7 +96,7 @@ export class CancellationService {
     context: CallContext
   ): Promise<CancelOutcome> {
     const timeoutMs = this.options.verificationTimeoutMs
-    const verifyContext: CallContext = { ...context, signal: AbortSignal.timeout(timeoutMs), deadline: Date.now() + timeoutMs }
+    const verifyContext: CallContext = { ...context, deadline: Deadline.in(timeoutMs) }
     let nowCancelled = new Set<number>()
     try {
       const order = await this.options.gooten.getOrder(request.orderId, verifyContext)

@@ -25,7 +25,7 @@ export class Bulkhead {
    * A slot: the release function at once when one is free (no promise on the common path), else a
    * promise of it once a releasing call hands its slot over. Throws when the queue is full too.
    */
-  acquire (op: UpstreamOp, signal: AbortSignal): Release | Promise<Release> {
+  acquire (op: UpstreamOp, until: { readonly signal: AbortSignal }): Release | Promise<Release> {
     if (this.#active < this.maxActive) {
       this.#active++
       this.onChange(this.#active)
@@ -35,7 +35,8 @@ export class Bulkhead {
       throw new GootenError('overloaded', op, 'too many Gooten calls in flight', { neverSent: true })
     }
     // A releasing call hands its slot straight to us, so no newcomer can take it in between.
-    return this.#wait(op, signal).then(() => this.#releaser())
+    // The deadline's signal only now: a wait is the rare case, and making one costs.
+    return this.#wait(op, until.signal).then(() => this.#releaser())
   }
 
   #releaser (): Release {

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import type { CallContext } from '../gooten/client.js'
+import { Deadline } from '../gooten/deadline.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,14 +13,10 @@ declare module 'fastify' {
 export default fp(async function upstreamDeadline (app) {
   const timeoutMs = app.config.upstream.timeoutMs
   app.decorateRequest('upstream', null as unknown as CallContext)
-  app.addHook('preHandler', (request, reply, done) => {
-    const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(), timeoutMs)
-    // Freed as soon as the answer is out: AbortSignal.timeout() would hold its signal, and whatever
-    // listens to it, for the whole deadline, thousands of them under load. Not on 'close': a caller
-    // hanging up must not lift the deadline from work still running (a late cancel to Gooten).
-    reply.raw.once('finish', () => clearTimeout(timer))
-    request.upstream = { signal: controller.signal, deadline: Date.now() + timeoutMs, log: request.log, calls: [] }
+  app.addHook('preHandler', (request, _reply, done) => {
+    // A point in time, not a timer: nothing to free when the answer is out, and a caller hanging up
+    // cannot lift it from work still running.
+    request.upstream = { deadline: Deadline.in(timeoutMs), log: request.log, calls: [] }
     done()
   })
 }, { name: 'upstream-deadline' })

@@ -31,12 +31,12 @@ export function upstreamTracer (tracer: Tracer): UpstreamTracer {
 export function tracedLocks (locks: OrderLocks, tracer: Tracer): OrderLocks {
   return {
     stamp: async () => await locks.stamp(),
-    run: async (key, since, signal, task) => {
+    run: async (key, since, until, task) => {
       // Not made the active span: the work done under the lock belongs to the request, not to the wait.
       const wait = tracer.startSpan('order lock wait', { attributes: { 'order_lock.key': key } })
       let held = false
       try {
-        return await locks.run(key, since, signal, async (stale) => {
+        return await locks.run(key, since, until, async (stale) => {
           held = true
           wait.setAttribute('order_lock.stale', stale)
           wait.end()

@@ -1,4 +1,4 @@
-import type { LockStamp, OrderLocks } from '../../cancellation/ports.js'
+import type { LockStamp, OrderLocks, WaitLimit } from '../../cancellation/ports.js'
 import { OrderBusyError } from '../../cancellation/errors.js'
 
 /**
@@ -20,7 +20,7 @@ export class InProcessLocks implements OrderLocks {
     return this.#clock
   }
 
-  async run<T>(key: string, since: LockStamp, signal: AbortSignal, task: (stale: boolean) => Promise<T>): Promise<T> {
+  async run<T>(key: string, since: LockStamp, until: WaitLimit, task: (stale: boolean) => Promise<T>): Promise<T> {
     const previous = this.#tails.get(key)
     let release!: () => void
     const mine = new Promise<void>((resolve) => { release = resolve })
@@ -29,7 +29,7 @@ export class InProcessLocks implements OrderLocks {
     this.#tails.set(key, tail)
     let held = false
     try {
-      if (previous !== undefined) await waitFor(previous, signal)
+      if (previous !== undefined) await waitFor(previous, until.signal)
       held = true
       return await task(previous !== undefined || this.#lastRelease(key) > since)
     } finally {

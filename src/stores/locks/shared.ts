@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { OrderBusyError } from '../../cancellation/errors.js'
-import type { LockStamp, OrderLocks } from '../../cancellation/ports.js'
+import type { LockStamp, OrderLocks, WaitLimit } from '../../cancellation/ports.js'
 
 /**
  * What a holder that had the key before left behind: the stamp of its release, or `unreleased`
@@ -42,14 +42,14 @@ export class SharedLocks implements OrderLocks {
     return await this.backend.clock()
   }
 
-  async run<T>(key: string, since: LockStamp, signal: AbortSignal, task: (stale: boolean) => Promise<T>): Promise<T> {
+  async run<T>(key: string, since: LockStamp, until: WaitLimit, task: (stale: boolean) => Promise<T>): Promise<T> {
     const token = randomUUID()
     let waited = false
     let previous = await this.backend.acquire(key, token)
     while (previous === undefined) {
       waited = true
       // Give up at the request's deadline: another cancel of this order still holds it.
-      await this.#pause(signal).catch(() => { throw new OrderBusyError() })
+      await this.#pause(until.signal).catch(() => { throw new OrderBusyError() })
       previous = await this.backend.acquire(key, token)
     }
     try {

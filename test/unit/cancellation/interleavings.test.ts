@@ -6,6 +6,7 @@ import type { GootenGateway, OrderLocks } from '../../../src/cancellation/ports.
 import { CancellationService } from '../../../src/cancellation/service.js'
 import type { CancelOutcome } from '../../../src/cancellation/types.js'
 import type { CallContext } from '../../../src/gooten/client.js'
+import { Deadline } from '../../../src/gooten/deadline.js'
 import type { GootenCancelReply, GootenOrder, RefusalReason } from '../../../src/gooten/types.js'
 import { InProcessLocks } from '../../../src/stores/locks/in-process.js'
 import { SharedLocks } from '../../../src/stores/locks/shared.js'
@@ -54,8 +55,7 @@ class ScheduledGooten implements GootenGateway {
 }
 
 const context: CallContext = {
-  signal: new AbortController().signal,
-  deadline: Number.MAX_SAFE_INTEGER,
+  deadline: Deadline.in(600_000),
   log: { debug: () => {}, warn: () => {}, error: () => {} },
   calls: []
 }

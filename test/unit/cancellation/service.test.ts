@@ -1,9 +1,10 @@
 import t from 'tap'
 import { CancellationError, OutcomeUnknownError, UnaddressableOrderError } from '../../../src/cancellation/errors.js'
-import type { GootenGateway, OrderLocks } from '../../../src/cancellation/ports.js'
+import type { GootenGateway, OrderLocks, WaitLimit } from '../../../src/cancellation/ports.js'
 import { CancellationService } from '../../../src/cancellation/service.js'
 import type { CancelRequest } from '../../../src/cancellation/types.js'
 import type { CallContext } from '../../../src/gooten/client.js'
+import { Deadline } from '../../../src/gooten/deadline.js'
 import { GootenError } from '../../../src/gooten/errors.js'
 import type { GootenCancelReply, GootenOrder } from '../../../src/gooten/types.js'
 import { InProcessLocks } from '../../../src/stores/locks/in-process.js'
@@ -48,9 +49,9 @@ class CountingLocks implements OrderLocks {
     return await this.#inner.stamp()
   }
 
-  async run<T>(key: string, since: number, signal: AbortSignal, task: (stale: boolean) => Promise<T>): Promise<T> {
+  async run<T>(key: string, since: number, until: WaitLimit, task: (stale: boolean) => Promise<T>): Promise<T> {
     this.keys.push(key)
-    return await this.#inner.run(key, since, signal, task)
+    return await this.#inner.run(key, since, until, task)
   }
 }
 
@@ -59,10 +60,8 @@ interface Warning { object: Record<string, unknown>, message: string }
 function setup (gooten: FakeGooten, verificationTimeoutMs = 5000) {
   const locks = new CountingLocks()
   const warnings: Warning[] = []
-  const controller = new AbortController()
   const context: CallContext = {
-    signal: controller.signal,
-    deadline: Date.now() + 8000,
+    deadline: Deadline.in(8000),
     log: {
       debug: () => {},
       warn: (object, message) => { warnings.push({ object: object as Record<string, unknown>, message }) },
@@ -71,7 +70,7 @@ function setup (gooten: FakeGooten, verificationTimeoutMs = 5000) {
     calls: []
   }
   const service = new CancellationService({ gooten, locks, verificationTimeoutMs })
-  return { service, locks, warnings, context, controller }
+  return { service, locks, warnings, context }
 }
 
 const request = (itemIds: number[], extra: Partial<CancelRequest> = {}): CancelRequest => ({ orderId: SAFE_ID, itemIds, dryRun: false, ...extra })
@@ -238,9 +237,9 @@ t.test('cancel outcome unknown, and the order now shows every item cancelled: ca
     [order([[1, 'New'], [2, 'Hold'], [3, 'Cancelled']]), order([[1, 'Cancelled'], [2, 'Canceled'], [3, 'Cancelled'], [null, 'Cancelled']])],
     [timeout()]
   )
-  const { service, context, warnings, controller } = setup(gooten, 1234)
-  controller.abort() // the request's own deadline has passed: verification must not depend on it
-  const outcome = await service.cancel(request([1, 2, 3]), context).catch((e: unknown) => e)
+  const { service, context, warnings } = setup(gooten, 1234)
+  // The request's own deadline has passed by then: verification must not depend on it.
+  const outcome = await service.cancel(request([1, 2, 3]), { ...context, deadline: new Deadline(Date.now() + 8000, () => Date.now() + 60_000) }).catch((e: unknown) => e)
   t.same(outcome, {
     orderId: SAFE_ID,
     gootenOrderId: 520718,
@@ -255,8 +254,8 @@ t.test('cancel outcome unknown, and the order now shows every item cancelled: ca
   t.equal(gooten.cancels.length, 1)
   const verify = gooten.lookups[1]?.context
   t.equal(gooten.lookups[1]?.orderId, SAFE_ID)
-  t.not(verify?.signal, context.signal, 'the verification has its own signal')
-  t.equal(verify?.signal.aborted, false)
+  t.not(verify?.deadline, context.deadline, 'the verification has a deadline of its own')
+  t.ok((verify?.deadline.remainingMs ?? Infinity) <= 5000, 'of verificationTimeoutMs')
   t.equal(verify?.log, context.log)
   t.same(warnings, [])
 })
@@ -300,9 +299,9 @@ t.test('the verification lookup is bounded by verificationTimeoutMs', async (t) 
   let verifySignal: AbortSignal | undefined
   const gooten = new FakeGooten(
     [order([[1, 'New']]), async (context) => {
-      verifySignal = context.signal
+      verifySignal = context.deadline.signal
       return await new Promise<GootenOrder>((_resolve, reject) => {
-        context.signal.addEventListener('abort', () => reject(new GootenError('timeout', 'getOrder', 'x')), { once: true })
+        context.deadline.signal.addEventListener('abort', () => reject(new GootenError('timeout', 'getOrder', 'x')), { once: true })
       })
     }],
     [timeout()]

@@ -2,7 +2,8 @@ import t from 'tap'
 import { Bulkhead } from '../../../src/gooten/bulkhead.js'
 import { GootenError } from '../../../src/gooten/errors.js'
 
-const never = (): AbortSignal => new AbortController().signal
+/** A wait limit that never passes, or one given by a signal. */
+const never = (): { signal: AbortSignal } => ({ signal: new AbortController().signal })
 const ignore = (): void => {}
 
 t.test('admits up to maxActive at once and reports each change', async (t) => {
@@ -64,7 +65,7 @@ t.test('abort while queued: timeout, never sent, and the queue place is given up
   const bulkhead = new Bulkhead(1, 1, ignore)
   const release = await bulkhead.acquire('getOrder', never())
   const controller = new AbortController()
-  const waiting = bulkhead.acquire('cancelItems', controller.signal)
+  const waiting = bulkhead.acquire('cancelItems', { signal: controller.signal })
   controller.abort()
   const error = await Promise.resolve(waiting).catch((e: unknown) => e)
   t.match(error, { name: 'GootenError', failure: 'timeout', op: 'cancelItems', details: { neverSent: true } })
@@ -80,7 +81,7 @@ t.test('abort while queued: timeout, never sent, and the queue place is given up
 t.test('an already-aborted signal fails at once when it would have to wait', async (t) => {
   const bulkhead = new Bulkhead(1, 5, ignore)
   const release = await bulkhead.acquire('getOrder', never())
-  await t.rejects(Promise.resolve(bulkhead.acquire('getOrder', AbortSignal.abort())), { name: 'GootenError', failure: 'timeout', details: { neverSent: true } })
+  await t.rejects(Promise.resolve(bulkhead.acquire('getOrder', { signal: AbortSignal.abort() })), { name: 'GootenError', failure: 'timeout', details: { neverSent: true } })
   // Nothing was left queued: one release frees the bulkhead entirely.
   release()
   t.equal(bulkhead.active, 0)
@@ -91,7 +92,7 @@ t.test('an already-aborted signal fails at once when it would have to wait', asy
 
 t.test('an already-aborted signal does not matter when a slot is free', async (t) => {
   const bulkhead = new Bulkhead(1, 0, ignore)
-  const release = await bulkhead.acquire('getOrder', AbortSignal.abort())
+  const release = await bulkhead.acquire('getOrder', { signal: AbortSignal.abort() })
   t.equal(bulkhead.active, 1)
   release()
 })
@@ -100,7 +101,7 @@ t.test('a woken waiter no longer listens to its signal', async (t) => {
   const bulkhead = new Bulkhead(1, 1, ignore)
   const release = await bulkhead.acquire('getOrder', never())
   const controller = new AbortController()
-  const waiting = bulkhead.acquire('getOrder', controller.signal)
+  const waiting = bulkhead.acquire('getOrder', { signal: controller.signal })
   release()
   const releaseWaiting = await waiting
   controller.abort()
@@ -124,7 +125,7 @@ t.test('release called twice frees one slot only', async (t) => {
 
 t.test('a released slot goes to the waiter, not to a newcomer', async (t) => {
   const bulkhead = new Bulkhead(1, 2, ignore)
-  const signal = new AbortController().signal
+  const signal = never()
   const releaseA = await bulkhead.acquire('getOrder', signal)
   const waiterB = bulkhead.acquire('getOrder', signal)
   releaseA()

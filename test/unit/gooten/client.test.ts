@@ -3,6 +3,7 @@ import { Pool, type Dispatcher } from 'undici'
 import { Bulkhead } from '../../../src/gooten/bulkhead.js'
 import { CircuitBreaker } from '../../../src/gooten/circuit-breaker.js'
 import { GootenClient, type CallContext, type GootenClientOptions, type UpstreamObserver } from '../../../src/gooten/client.js'
+import { Deadline } from '../../../src/gooten/deadline.js'
 import { GootenError, type UpstreamOp } from '../../../src/gooten/errors.js'
 import { RetryBudget } from '../../../src/gooten/retry-budget.js'
 import { closedOrigin, sendJson, startServer } from '../helpers/http-server.js'
@@ -29,7 +30,7 @@ interface Harness {
   logs: LogLine[]
   finished: Array<{ op: UpstreamOp, outcome: string, seconds: number }>
   retried: UpstreamOp[]
-  context: (options?: { signal?: AbortSignal, deadlineInMs?: number }) => CallContext
+  context: (options?: { deadlineInMs?: number, now?: () => number }) => CallContext
 }
 
 function harness (dispatcher: Dispatcher, origin: string, options: Partial<GootenClientOptions> & { onRetried?: () => void } = {}): Harness {
@@ -58,9 +59,8 @@ function harness (dispatcher: Dispatcher, origin: string, options: Partial<Goote
     ...options
   })
   const log = (level: LogLine['level']) => (object: object, message: string) => { logs.push({ level, object: object as Record<string, unknown>, message }) }
-  const context = ({ signal, deadlineInMs = 30000 }: { signal?: AbortSignal, deadlineInMs?: number } = {}): CallContext => ({
-    signal: signal ?? new AbortController().signal,
-    deadline: Date.now() + deadlineInMs,
+  const context = ({ deadlineInMs = 30000, now = Date.now }: { deadlineInMs?: number, now?: () => number } = {}): CallContext => ({
+    deadline: new Deadline(now() + deadlineInMs, now),
     log: { debug: log('debug'), warn: log('warn'), error: log('error') },
     calls: []
   })
@@ -290,20 +290,20 @@ t.test('cancelItems against a closed port gives up after 3 attempts', async (t) 
 })
 
 t.test('deadline passing during the cancel call: timeout, not retried', async (t) => {
-  const controller = new AbortController()
-  const server = await startServer(t, () => controller.abort())
+  const server = await startServer(t, () => {})
   const h = harness(server.pool, server.origin)
-  const error = await failure(h.client.cancelItems(520718, [1], h.context({ signal: controller.signal })))
+  const error = await failure(h.client.cancelItems(520718, [1], h.context({ deadlineInMs: 300 })))
   t.equal(error.failure, 'timeout')
   t.equal(error.mayHaveReachedGooten, true)
   t.equal(server.received.length, 1)
 })
 
 t.test('deadline passing while waiting to retry: timeout, and no further call', async (t) => {
-  const controller = new AbortController()
-  const server = await startServer(t, (_req, res) => sendJson(res, 503, {}, { 'retry-after': '20' }))
-  const h = harness(server.pool, server.origin, { onRetried: () => controller.abort() })
-  const error = await failure(h.client.getOrder('1', h.context({ signal: controller.signal, deadlineInMs: 60000 })))
+  let now = Date.now()
+  const server = await startServer(t, (_req, res) => sendJson(res, 503, {}, { 'retry-after': '0' }))
+  // The request's clock jumps past its deadline while the retry waits.
+  const h = harness(server.pool, server.origin, { onRetried: () => { now += 120_000 } })
+  const error = await failure(h.client.getOrder('1', h.context({ deadlineInMs: 60000, now: () => now })))
   t.match(error, { failure: 'timeout', op: 'getOrder', details: { neverSent: true } })
   t.equal(server.received.length, 1)
   t.same(h.retried, ['getOrder'])
@@ -362,7 +362,7 @@ t.test('shed by a full bulkhead: overloaded, no call, and the half-open trial sl
   circuit.failed()
   clock.now = 1000
   const bulkhead = new Bulkhead(1, 0, () => {})
-  const hold = await bulkhead.acquire('getOrder', new AbortController().signal)
+  const hold = await bulkhead.acquire('getOrder', { signal: new AbortController().signal })
   const h = harness(server.pool, server.origin, { circuit, bulkhead })
   const error = await failure(h.client.getOrder('1', h.context()))
   t.match(error, { failure: 'overloaded', details: { neverSent: true } })
@@ -437,7 +437,7 @@ t.test('a deadline already passed: no call is made and the half-open trial is gi
   circuit.failed()
   now = 2000
   const h = harness(server.pool, server.origin, { circuit })
-  const error = await failure(h.client.getOrder('1', h.context({ signal: AbortSignal.abort() })))
+  const error = await failure(h.client.getOrder('1', h.context({ deadlineInMs: -1 })))
   t.match(error, { failure: 'timeout', details: { neverSent: true } })
   t.equal(server.received.length, 0, 'nothing reached Gooten')
   t.equal(circuit.state, 'half_open', 'nothing was learnt about Gooten')

@@ -25,7 +25,7 @@ t.test('Redis going away and coming back', async (t) => {
     await t.rejects(store.claim('k3', 'f'), StoreUnavailableError)
     const locks = new SharedLocks(new RedisLockBackend(redis, 5000))
     await t.rejects(locks.stamp(), StoreUnavailableError)
-    await t.rejects(locks.run('gooten:y', 0, new AbortController().signal, async () => 'ran'), StoreUnavailableError)
+    await t.rejects(locks.run('gooten:y', 0, { signal: new AbortController().signal }, async () => 'ran'), StoreUnavailableError)
     // Several reconnect attempts fail meanwhile (events.once would reject on the 'error' between them).
     await new Promise<void>((resolve) => {
       let attempts = 0

@@ -37,9 +37,9 @@ t.test('a lock wait span lasts until the lock is held, and the task runs outside
   const request = tracer.startSpan('request')
   await context.with(trace.setSpan(context.active(), request), async () => {
     let releaseFirst!: () => void
-    const first = locks.run('gooten:1', await locks.stamp(), new AbortController().signal, async () => await new Promise<void>((resolve) => { releaseFirst = resolve }))
+    const first = locks.run('gooten:1', await locks.stamp(), { signal: new AbortController().signal }, async () => await new Promise<void>((resolve) => { releaseFirst = resolve }))
     let activeInTask: Span | undefined
-    const second = locks.run('gooten:1', 0, new AbortController().signal, async (stale) => { activeInTask = trace.getActiveSpan(); return stale })
+    const second = locks.run('gooten:1', 0, { signal: new AbortController().signal }, async (stale) => { activeInTask = trace.getActiveSpan(); return stale })
     t.equal(exporter.getFinishedSpans().length, 1, 'the second wait has not ended while the first holds the lock')
     releaseFirst()
     await first
@@ -55,12 +55,12 @@ t.test('a lock wait span lasts until the lock is held, and the task runs outside
 t.test('a lock wait that gives up is an error span; a task that fails is not the wait\'s', async (t) => {
   const locks = tracedLocks(new InProcessLocks(), tracer)
   let releaseFirst!: () => void
-  const first = locks.run('gooten:2', 0, new AbortController().signal, async () => await new Promise<void>((resolve) => { releaseFirst = resolve }))
+  const first = locks.run('gooten:2', 0, { signal: new AbortController().signal }, async () => await new Promise<void>((resolve) => { releaseFirst = resolve }))
   const expired = AbortSignal.abort()
-  await t.rejects(locks.run('gooten:2', 0, expired, async () => 'never'), { name: 'OrderBusyError' })
+  await t.rejects(locks.run('gooten:2', 0, { signal: expired }, async () => 'never'), { name: 'OrderBusyError' })
   releaseFirst()
   await first
-  await t.rejects(locks.run('gooten:2', 0, new AbortController().signal, async () => { throw new Error('task failed') }), { message: 'task failed' })
+  await t.rejects(locks.run('gooten:2', 0, { signal: new AbortController().signal }, async () => { throw new Error('task failed') }), { message: 'task failed' })
   const [held, gaveUp, thenFailed] = exporter.getFinishedSpans()
   t.match(gaveUp, { status: { code: SpanStatusCode.ERROR, message: 'OrderBusyError' } })
   t.notOk('order_lock.stale' in (gaveUp?.attributes ?? {}))

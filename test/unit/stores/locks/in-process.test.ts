@@ -2,7 +2,7 @@ import t from 'tap'
 import { OrderBusyError } from '../../../../src/cancellation/errors.js'
 import { InProcessLocks } from '../../../../src/stores/locks/in-process.js'
 
-const never = (): AbortSignal => new AbortController().signal
+const never = (): { signal: AbortSignal } => ({ signal: new AbortController().signal })
 
 /** A promise with its resolve function. */
 function gate (): { promise: Promise<void>, open: () => void } {
@@ -67,7 +67,7 @@ t.test('a wait that outlasts the deadline is OrderBusyError, and the task never 
     const held = gate()
     const first = locks.run('k', 0, never(), async () => await held.promise)
     let ran = false
-    const waiting = locks.run('k', 0, signal instanceof AbortController ? signal.signal : signal, async () => { ran = true })
+    const waiting = locks.run('k', 0, { signal: signal instanceof AbortController ? signal.signal : signal }, async () => { ran = true })
       .catch((error: unknown) => error)
     await settle()
     if (signal instanceof AbortController) signal.abort()
@@ -76,7 +76,7 @@ t.test('a wait that outlasts the deadline is OrderBusyError, and the task never 
     await first
     t.equal(ran, false, name)
   }
-  t.equal(await new InProcessLocks().run('k', 0, AbortSignal.abort(), async () => 'ran'), 'ran', 'a free key does not look at the signal')
+  t.equal(await new InProcessLocks().run('k', 0, { signal: AbortSignal.abort() }, async () => 'ran'), 'ran', 'a free key does not look at the signal')
 })
 
 t.test('a waiter that gave up neither breaks the chain nor lets the next caller in early', async (t) => {
@@ -89,7 +89,7 @@ t.test('a waiter that gave up neither breaks the chain nor lets the next caller 
     log.push('A end')
   })
   const controller = new AbortController()
-  const quitter = locks.run('k', 0, controller.signal, async () => { log.push('B ran') })
+  const quitter = locks.run('k', 0, { signal: controller.signal }, async () => { log.push('B ran') })
   controller.abort()
   await quitter.catch(() => log.push('B gave up'))
   const third = locks.run('k', 0, never(), async () => { log.push('C start') })
@@ -105,7 +105,7 @@ t.test('a waiter that finishes stops listening to its signal', async (t) => {
   const controller = new AbortController()
   const held = gate()
   const first = locks.run('k', 0, never(), async () => await held.promise)
-  const second = locks.run('k', 0, controller.signal, async () => 'second ran')
+  const second = locks.run('k', 0, { signal: controller.signal }, async () => 'second ran')
   held.open()
   await first
   t.equal(await second, 'second ran')
@@ -119,7 +119,7 @@ t.test('the chain is forgotten once its last task is done', async (t) => {
   // Cleanup runs once the chain settles, a turn of the loop later.
   await settle()
   // Had the key been kept, this aborted caller would have had to wait on it and been refused.
-  t.equal(await locks.run('k', 0, AbortSignal.abort(), async () => 'ran at once'), 'ran at once')
+  t.equal(await locks.run('k', 0, { signal: AbortSignal.abort() }, async () => 'ran at once'), 'ran at once')
 })
 
 t.test('releases beyond the memory bound are forgotten safely: an old stamp reads again', async (t) => {

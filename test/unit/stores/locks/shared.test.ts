@@ -3,7 +3,7 @@ import { OrderBusyError } from '../../../../src/cancellation/errors.js'
 import { SharedLocks } from '../../../../src/stores/locks/shared.js'
 import { MemoryLockBackend } from '../../../helpers/memory-lock-backend.js'
 
-const never = (): AbortSignal => new AbortController().signal
+const never = (): { signal: AbortSignal } => ({ signal: new AbortController().signal })
 
 /** A poll pause that yields to other tasks instead of sleeping. */
 const yieldPause = async (signal: AbortSignal): Promise<void> => {
@@ -61,7 +61,7 @@ t.test('a wait that outlasts the deadline is OrderBusyError; the task never runs
   await new Promise((resolve) => setImmediate(resolve))
   const controller = new AbortController()
   let ran = false
-  const waiting = locks.run('k', 0, controller.signal, async () => { ran = true }).catch((error: unknown) => error)
+  const waiting = locks.run('k', 0, { signal: controller.signal }, async () => { ran = true }).catch((error: unknown) => error)
   controller.abort()
   t.ok(await waiting instanceof OrderBusyError)
   held.open()

@@ -1,0 +1,32 @@
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * One inbound request's deadline, shared by all of its Gooten calls. A plain point in time: each call
+ * gives undici the time left as its limits, and the body reader stops at it. An AbortSignal, which
+ * costs more than everything else a call does, is made only for the waits that need one (a queued
+ * slot, another cancel's lock), on first use.
+ */
+export class Deadline {
+  #signal: AbortSignal | undefined
+
+  constructor (
+    /** Epoch milliseconds. */
+    readonly at: number,
+    private readonly now: () => number = Date.now
+  ) {}
+
+  static in (ms: number): Deadline {
+    return new Deadline(Date.now() + ms)
+  }
+
+  get remainingMs (): number {
+    return this.at - this.now()
+  }
+
+  /** Aborts when the deadline passes. */
+  get signal (): AbortSignal {
+    // Node's timers take at most 2^31 - 1 ms (some 24 days); a deadline that far off never passes here.
+    this.#signal ??= AbortSignal.timeout(Math.min(MAX_TIMER_MS, Math.max(0, this.remainingMs)))
+    return this.#signal
+  }
+}
