@@ -28,6 +28,11 @@ export class LogCapture {
   }
 }
 
+/** The environment a real service process needs to serve on a free loopback port against `gootenUrl`, plus `extra`. */
+export function processEnv (gootenUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { GOOTEN_RECIPE_ID: TEST_RECIPE_ID, GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY, GOOTEN_BASE_URL: gootenUrl, HOST: '127.0.0.1', PORT: '0', ...extra }
+}
+
 export function testConfig (environment: Record<string, string> = {}): Config {
   return loadConfig({
     GOOTEN_RECIPE_ID: TEST_RECIPE_ID,

@@ -1,9 +1,9 @@
 import t from 'tap'
 import { once } from 'node:events'
-import { connect } from 'node:net'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { SEED } from '../../src/simulator/seed.js'
 import { checkAnswer, checkedFetch } from '../helpers/contract.js'
+import { answerIn, rawExchange } from '../helpers/raw-http.js'
 import { call, cancelPath, startStack } from '../helpers/stack.js'
 
 const { demo } = SEED
@@ -124,27 +124,6 @@ t.test('unknown routes answer a 404 problem', async (t) => {
   t.equal(answer.body.code, 'NOT_FOUND')
 })
 
-/** Writes raw bytes on a fresh connection and returns everything the server sent before closing it. */
-async function rawExchange (url: string, request: string): Promise<string> {
-  const { hostname, port } = new URL(url)
-  const socket = connect(Number(port), hostname)
-  const chunks: Buffer[] = []
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-  socket.on('error', () => {})
-  socket.write(request)
-  await once(socket, 'close')
-  return Buffer.concat(chunks).toString()
-}
-
-function problemIn (answer: string): { status: number, contentType: string | undefined, body: { code?: string, status?: number, errors?: unknown[] } } {
-  const [head = '', body = ''] = answer.split('\r\n\r\n')
-  return {
-    status: Number(head.split(' ')[1]),
-    contentType: /content-type: ([^\r]+)/i.exec(head)?.[1],
-    body: JSON.parse(body) as { code?: string, status?: number, errors?: unknown[] }
-  }
-}
-
 t.test('requests the HTTP parser refuses, and bodies that never arrive, get problem+json too', async (t) => {
   const { url, sim } = await startStack(t, { app: { requestTimeoutMs: 500 } })
   const target = cancelPath(demo.safeId)
@@ -155,12 +134,12 @@ t.test('requests the HTTP parser refuses, and bodies that never arrive, get prob
     { name: 'a body that never arrives', status: 408, request: `POST ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"itemIds":[` }
   ]
   for (const testCase of cases) {
-    const answer = problemIn(await rawExchange(url, testCase.request))
+    const answer = answerIn(await rawExchange(url, testCase.request))
     t.equal(answer.status, testCase.status, `${testCase.name}: status`)
-    t.equal(answer.contentType, 'application/problem+json; charset=utf-8', `${testCase.name}: problem+json`)
+    t.equal(answer.headers['content-type'], 'application/problem+json; charset=utf-8', `${testCase.name}: problem+json`)
     t.equal(answer.body.code, 'VALIDATION_FAILED', `${testCase.name}: code`)
     t.equal(answer.body.status, testCase.status, `${testCase.name}: status in body`)
-    t.ok((answer.body.errors?.length ?? 0) > 0, `${testCase.name}: errors`)
+    t.ok(((answer.body.errors as unknown[] | undefined)?.length ?? 0) > 0, `${testCase.name}: errors`)
   }
   t.equal(sim.calls.length, 0, 'the simulator saw no call')
 })

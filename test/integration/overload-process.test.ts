@@ -4,7 +4,7 @@ import { SEED } from '../../src/simulator/seed.js'
 import { startSimulator, type Simulator } from '../../src/simulator/server.js'
 import { checkedFetch } from '../helpers/contract.js'
 import { runServer, type ServerProcess } from '../helpers/process.js'
-import { TEST_BILLING_KEY, TEST_RECIPE_ID } from '../helpers/stack.js'
+import { TEST_BILLING_KEY, TEST_RECIPE_ID, processEnv } from '../helpers/stack.js'
 
 const READS = 150
 const itemsPath = `/orders/${SEED.mixed.safeId}/items`
@@ -28,13 +28,7 @@ async function listening (server: ServerProcess): Promise<string> {
  * many answers had each status and code.
  */
 async function readFromStart (t: { teardown: (fn: () => unknown) => void }, sim: Simulator, atListen: () => void = () => {}): Promise<Record<string, number>> {
-  const server = runServer({
-    GOOTEN_RECIPE_ID: TEST_RECIPE_ID,
-    GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY,
-    GOOTEN_BASE_URL: sim.url,
-    HOST: '127.0.0.1',
-    PORT: '0'
-  })
+  const server = runServer(processEnv(sim.url))
   t.teardown(() => { server.child.kill('SIGKILL') })
   const url = await listening(server)
   atListen()

@@ -6,7 +6,7 @@ import { SEED } from '../../src/simulator/seed.js'
 import { checkedFetch } from '../helpers/contract.js'
 import { eventually } from '../helpers/eventually.js'
 import { listeningUrl, runServer } from '../helpers/process.js'
-import { TEST_BILLING_KEY, TEST_RECIPE_ID } from '../helpers/stack.js'
+import { TEST_BILLING_KEY, TEST_RECIPE_ID, processEnv } from '../helpers/stack.js'
 
 t.test('a missing variable stops the process with exit 1 and one line naming it', async (t) => {
   const started = runServer({ GOOTEN_PARTNER_BILLING_KEY: 'secret-billing-value' })
@@ -27,13 +27,7 @@ t.test('a malformed variable is named, its value never printed', async (t) => {
 t.test('serves against Gooten, warns without caller keys, and drains on SIGTERM', async (t) => {
   const sim = await startSimulator({ recipeId: TEST_RECIPE_ID, partnerBillingKey: TEST_BILLING_KEY })
   t.teardown(async () => await sim.close())
-  const started = runServer({
-    GOOTEN_RECIPE_ID: TEST_RECIPE_ID,
-    GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY,
-    GOOTEN_BASE_URL: sim.url,
-    HOST: '127.0.0.1',
-    PORT: '0'
-  })
+  const started = runServer(processEnv(sim.url))
   t.teardown(() => { started.child.kill('SIGKILL') })
   const url = await listeningUrl(started)
   t.ok(started.stdout.some((line) => line.includes('API_KEYS is not set')), 'warns that callers are not authenticated')
@@ -65,15 +59,10 @@ t.test('SIGTERM turns away a client whose body stalled, finishes real work and e
   t.teardown(async () => await sim.close())
   // Long enough that running into it would be obvious; the request timeout (10 s) is left as shipped.
   const shutdownTimeoutMs = 60_000
-  const started = runServer({
-    GOOTEN_RECIPE_ID: TEST_RECIPE_ID,
-    GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY,
-    GOOTEN_BASE_URL: sim.url,
-    HOST: '127.0.0.1',
-    PORT: '0',
+  const started = runServer(processEnv(sim.url, {
     SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0'
-  })
+  }))
   t.teardown(() => { started.child.kill('SIGKILL') })
   const url = await listeningUrl(started)
   const { port } = new URL(url)

@@ -1,38 +1,12 @@
 import t from 'tap'
-import { once } from 'node:events'
-import { connect, type Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildAppOptions } from '../../src/app.js'
 import { startSimulator, type Simulator } from '../../src/simulator/server.js'
 import { SEED } from '../../src/simulator/seed.js'
+import { answerIn, rawClient } from '../helpers/raw-http.js'
 import { LogCapture, TEST_BILLING_KEY, TEST_RECIPE_ID, cancelPath, testConfig } from '../helpers/stack.js'
 
 const { demo, mixed } = SEED
-
-/** A raw connection that records what the server sends and when it closes the connection. */
-interface RawClient {
-  socket: Socket
-  received: () => string
-  /** Resolves once the server has closed the connection. */
-  closed: Promise<void>
-}
-
-function rawClient (url: string, bytes: string): RawClient {
-  const { hostname, port } = new URL(url)
-  const socket = connect(Number(port), hostname)
-  const chunks: Buffer[] = []
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-  socket.on('error', () => {})
-  socket.write(bytes)
-  return { socket, received: () => Buffer.concat(chunks).toString(), closed: once(socket, 'close').then(() => undefined) }
-}
-
-function answerIn (text: string): { status: number, headers: Record<string, string>, body: Record<string, unknown> } {
-  const [head = '', body = ''] = text.split('\r\n\r\n')
-  const [statusLine = '', ...lines] = head.split('\r\n')
-  const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]))
-  return { status: Number(statusLine.split(' ')[1]), headers, body: body === '' ? {} : JSON.parse(body) as Record<string, unknown> }
-}
 
 const stalledBody = (id: string): string =>
   `POST ${cancelPath(demo.safeId)} HTTP/1.1\r\nHost: x\r\nX-Request-Id: ${id}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`

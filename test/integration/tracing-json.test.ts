@@ -6,7 +6,7 @@ import { startSimulator } from '../../src/simulator/server.js'
 import { eventually } from '../helpers/eventually.js'
 import { startOtlpReceiver } from '../helpers/otlp.js'
 import { listeningUrl, runServer } from '../helpers/process.js'
-import { call, cancelPath, TEST_BILLING_KEY, TEST_RECIPE_ID } from '../helpers/stack.js'
+import { call, cancelPath, TEST_BILLING_KEY, TEST_RECIPE_ID, processEnv } from '../helpers/stack.js'
 
 // OTLP/HTTP JSON, exported as the batches fill (50 ms), to a traces endpoint given as is; then a
 // collector that stops answering must not hold the shutdown past its grace period.
@@ -17,17 +17,12 @@ t.test('http/json: spans arrive while serving; a silent collector does not hold 
   const sim = await startSimulator({ recipeId: TEST_RECIPE_ID, partnerBillingKey: TEST_BILLING_KEY })
   const otlp = await startOtlpReceiver()
   t.teardown(async () => { await otlp.close(); await sim.close() })
-  const server = runServer({
-    GOOTEN_RECIPE_ID: TEST_RECIPE_ID,
-    GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY,
-    GOOTEN_BASE_URL: sim.url,
-    HOST: '127.0.0.1',
-    PORT: '0',
+  const server = runServer(processEnv(sim.url, {
     SHUTDOWN_TIMEOUT_MS: '1500',
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${otlp.url}/collector/traces`,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '50'
-  })
+  }))
   t.teardown(() => { server.child.kill('SIGKILL') })
   const url = await listeningUrl(server)
 

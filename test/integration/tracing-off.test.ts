@@ -9,7 +9,7 @@ import { SEED } from '../../src/simulator/seed.js'
 import { startSimulator } from '../../src/simulator/server.js'
 import { startOtlpReceiver } from '../helpers/otlp.js'
 import { listeningUrl, moduleProbe, runServer } from '../helpers/process.js'
-import { call, cancelPath, LogCapture, startStack, testConfig, TEST_BILLING_KEY, TEST_RECIPE_ID } from '../helpers/stack.js'
+import { call, cancelPath, LogCapture, startStack, testConfig, TEST_BILLING_KEY, TEST_RECIPE_ID, processEnv } from '../helpers/stack.js'
 
 // Tracing off (the default) costs nothing: no OpenTelemetry module is loaded, and the app has no
 // tracing plugin, hook, request decorator or diagnostics-channel subscriber.
@@ -23,17 +23,12 @@ t.test('the default process never loads an OpenTelemetry module, and its log lin
   t.teardown(async () => await sim.close())
   const probeFile = join(await mkdtemp(join(tmpdir(), 'otel-probe-')), 'modules.txt')
   const probe = moduleProbe(probeFile)
-  const server = runServer({
+  const server = runServer(processEnv(sim.url, {
     ...probe.env,
-    GOOTEN_RECIPE_ID: TEST_RECIPE_ID,
-    GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY,
-    GOOTEN_BASE_URL: sim.url,
-    HOST: '127.0.0.1',
-    PORT: '0',
     // Present but not enabling: a traces exporter of `none` wins over an endpoint.
     OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
     OTEL_TRACES_EXPORTER: 'none'
-  }, { nodeArgs: probe.nodeArgs })
+  }), { nodeArgs: probe.nodeArgs })
   t.teardown(() => { server.child.kill('SIGKILL') })
   const url = await listeningUrl(server)
   const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'

@@ -11,7 +11,7 @@ import { eventually } from '../helpers/eventually.js'
 import { startOtlpReceiver, type ExportedSpan } from '../helpers/otlp.js'
 import { listeningUrl, moduleProbe, runServer } from '../helpers/process.js'
 import { startRecordingProxy } from '../helpers/recording-proxy.js'
-import { call, cancelPath, TEST_BILLING_KEY, TEST_RECIPE_ID, type JsonAnswer } from '../helpers/stack.js'
+import { call, cancelPath, TEST_BILLING_KEY, TEST_RECIPE_ID, type JsonAnswer, processEnv } from '../helpers/stack.js'
 
 // The service as a real process exporting OTLP/HTTP protobuf (the default) to a collector on loopback,
 // Gooten reached through a proxy that keeps every header the service sends. The batch delay is a
@@ -72,13 +72,8 @@ t.test('one trace from the caller through the service to every Gooten attempt, f
 
   const probeFile = join(await mkdtemp(join(tmpdir(), 'otel-probe-')), 'modules.txt')
   const probe = moduleProbe(probeFile)
-  const server = runServer({
+  const server = runServer(processEnv(proxy.url, {
     ...probe.env,
-    GOOTEN_RECIPE_ID: TEST_RECIPE_ID,
-    GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY,
-    GOOTEN_BASE_URL: proxy.url,
-    HOST: '127.0.0.1',
-    PORT: '0',
     API_KEYS: `support:${CALLER_KEY}`,
     UPSTREAM_TIMEOUT_MS: '1500',
     // Eight failing cases in a row must each reach Gooten, not a circuit opened by the ones before.
@@ -87,7 +82,7 @@ t.test('one trace from the caller through the service to every Gooten attempt, f
     OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
     OTEL_SERVICE_NAME: 'gooten-order-proxy-under-test',
     OTEL_BSP_SCHEDULE_DELAY: '60000'
-  }, { nodeArgs: probe.nodeArgs })
+  }), { nodeArgs: probe.nodeArgs })
   t.teardown(() => { server.child.kill('SIGKILL') })
   const url = await listeningUrl(server)
   const auth = { authorization: `Bearer ${CALLER_KEY}` }
