@@ -1,5 +1,4 @@
 import type { CallContext } from '../gooten/client.js'
-import { Deadline } from '../gooten/deadline.js'
 import { GootenError } from '../gooten/errors.js'
 import type { GootenOrder } from '../gooten/types.js'
 import { CancellationError, OutcomeUnknownError, UnaddressableOrderError } from './errors.js'
@@ -12,8 +11,11 @@ import type { CancelOutcome, CancelRequest, OrderView } from './types.js'
 export interface CancellationServiceOptions {
   gooten: GootenGateway
   locks: OrderLocks
-  /** Time allowed for the follow-up lookup after a cancel call whose effect is unknown. */
-  verificationTimeoutMs: number
+  /**
+   * Time kept back from the cancel call, within the request's deadline, for the follow-up lookup
+   * after a cancel whose effect is unknown (at most half the time left when the call starts).
+   */
+  verificationReserveMs: number
 }
 
 const UNCONFIRMED = 'The cancel call failed midway and Gooten does not show this item cancelled yet; it may still be.'
@@ -63,8 +65,10 @@ export class CancellationService {
     if (plan.toForward.length === 0) {
       return { orderId, gootenOrderId: gootenId, outcome: 'cancelled', items: withoutForwarding(plan) }
     }
+    // The cancel call ends early enough for a verification lookup to fit in the request's deadline.
+    const reserveMs = Math.min(this.options.verificationReserveMs, context.deadline.remainingMs / 2)
     try {
-      const reply = await this.options.gooten.cancelItems(gootenId, plan.toForward, context)
+      const reply = await this.options.gooten.cancelItems(gootenId, plan.toForward, { ...context, deadline: context.deadline.earlier(reserveMs) })
       return { orderId, gootenOrderId: gootenId, ...reconcile(plan, reply) }
     } catch (error) {
       if (error instanceof GootenError && error.mayHaveReachedGooten) {
@@ -95,11 +99,9 @@ export class CancellationService {
     failure: GootenError,
     context: CallContext
   ): Promise<CancelOutcome> {
-    const timeoutMs = this.options.verificationTimeoutMs
-    const verifyContext: CallContext = { ...context, deadline: Deadline.in(timeoutMs) }
     let nowCancelled = new Set<number>()
     try {
-      const order = await this.options.gooten.getOrder(request.orderId, verifyContext)
+      const order = await this.options.gooten.getOrder(request.orderId, context)
       nowCancelled = new Set(order.items
         .filter((item) => item.itemId !== null && classifyStatus(item.status) === 'cancelled')
         .map((item) => item.itemId as number))

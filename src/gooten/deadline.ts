@@ -19,6 +19,11 @@ export class Deadline {
     return new Deadline(Date.now() + ms)
   }
 
+  /** The same clock, `ms` sooner: a part of the time kept back for work that must follow. */
+  earlier (ms: number): Deadline {
+    return new Deadline(this.at - ms, this.now)
+  }
+
   get remainingMs (): number {
     return this.at - this.now()
   }

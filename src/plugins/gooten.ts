@@ -24,7 +24,8 @@ export interface GootenPluginOptions {
 const CONNECT_TIMEOUT_MS = 2000
 // Below the 5 s keep-alive Node and IIS servers default to, so we never reuse a socket Gooten is closing.
 const KEEP_ALIVE_TIMEOUT_MS = 4000
-const VERIFICATION_TIMEOUT_MS = 2000
+// Kept back from each cancel call for the lookup that verifies an ambiguous one, within the deadline.
+const VERIFICATION_RESERVE_MS = 2000
 
 /** The Gooten adapter and the cancellation domain, wired once per app. */
 export default fp<GootenPluginOptions>(async function gooten (app, { dispatcher, tracing }) {
@@ -63,6 +64,6 @@ export default fp<GootenPluginOptions>(async function gooten (app, { dispatcher,
   app.decorate('cancellation', new CancellationService({
     gooten: client,
     locks: tracing === undefined ? app.stores.locks : tracing.locks(app.stores.locks),
-    verificationTimeoutMs: Math.min(VERIFICATION_TIMEOUT_MS, upstream.timeoutMs)
+    verificationReserveMs: VERIFICATION_RESERVE_MS
   }))
 }, { name: 'gooten', dependencies: ['metrics', 'stores'] })

@@ -1,4 +1,3 @@
-import { once } from 'node:events'
 import type { Redis } from 'ioredis'
 import type { OrderLocks } from '../cancellation/ports.js'
 import type { Config } from '../config.js'
@@ -32,11 +31,24 @@ export async function createStores (config: Config, log: StoreLogger): Promise<S
   const { connectRedis } = await import('./redis-connection.js')
   const { redis, disconnect } = connectRedis(config.redisUrl, log)
   // Start serving even if Redis is down: reads work without it and cancels answer 503 until it returns.
-  await Promise.race([once(redis, 'ready'), new Promise((resolve) => setTimeout(resolve, FIRST_CONNECT_WAIT_MS).unref())])
+  await firstConnection(redis)
   return {
     idempotency: new RedisIdempotencyStore(redis, holdMs),
     locks: new SharedLocks(new RedisLockBackend(redis, holdMs)),
     redis,
     close: async () => { disconnect() }
   }
+}
+
+/** Waits for the first connection, for FIRST_CONNECT_WAIT_MS at most; a refused one is not an error here. */
+async function firstConnection (redis: Redis): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      redis.off('ready', done)
+      resolve()
+    }
+    const timer = setTimeout(done, FIRST_CONNECT_WAIT_MS)
+    redis.once('ready', done)
+  })
 }

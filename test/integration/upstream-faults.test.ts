@@ -111,7 +111,9 @@ t.test('a cancel answered with HTML: the follow-up lookup shows nothing changed 
 })
 
 t.test('a cancel that hangs past the deadline → 504; the follow-up lookup reports what is known', async (t) => {
-  const { url, sim } = await startStack(t, { env: { UPSTREAM_TIMEOUT_MS: '300' } })
+  // Long enough for undici's coarse header timer (it may fire up to ~1 s late) to leave the
+  // verification part of its reserve; the lookup itself answers at once.
+  const { url, sim } = await startStack(t, { env: { UPSTREAM_TIMEOUT_MS: '3000' } })
   sim.enqueueFault({ kind: 'hang', op: 'cancelItems' })
   const answer = await call(url, cancelPath(demo.safeId), { body })
   t.equal(answer.status, 504)

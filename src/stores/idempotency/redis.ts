@@ -53,7 +53,15 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   async claim (key: string, fingerprint: string): Promise<ClaimOutcome> {
     const token = randomUUID()
     const record: StoredRecord = { fingerprint, token }
-    const existing = await this.#command(async () => await this.redis.gopIdempotencyClaim(this.prefix + key, JSON.stringify(record), this.claimTtlMs))
+    let existing: string | null
+    try {
+      existing = await this.#command(async () => await this.redis.gopIdempotencyClaim(this.prefix + key, JSON.stringify(record), this.claimTtlMs))
+    } catch (error) {
+      // A claim that timed out may still be made once a stalled Redis answers again; the release,
+      // sent after it on the same connection, removes it, so the key is not held for nothing.
+      this.release({ key, token, fingerprint }).catch(() => {})
+      throw error
+    }
     if (existing === null) return { kind: 'claimed', claim: { key, token, fingerprint } }
     const stored = JSON.parse(existing) as StoredRecord
     if (stored.fingerprint !== fingerprint) return { kind: 'mismatch' }

@@ -18,10 +18,18 @@ local previous = redis.call('GET', KEYS[2])
 redis.call('SET', KEYS[2], 'unreleased', 'PX', ARGV[3])
 return previous or '0'`
 
-// Only the holder releases; its release advances the shared clock and is stamped with it.
+// Only the holder releases; its release advances the shared clock and is stamped with it. A clock
+// that is missing (a Redis restarted empty, a flush) starts again from the server's time in
+// microseconds, not from 0: it never falls below a stamp taken before it was lost, because releases
+// come far less often than once a microsecond. Otherwise a cancel that took its stamp before the
+// loss would trust a read that another cancel made stale after it.
 const RELEASE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
+if redis.call('EXISTS', KEYS[3]) == 0 then
+  local now = redis.call('TIME')
+  redis.call('SET', KEYS[3], now[1] .. string.rep('0', 6 - #now[2]) .. now[2])
+end
 redis.call('SET', KEYS[2], redis.call('INCR', KEYS[3]), 'PX', ARGV[2])
 return 1`
 

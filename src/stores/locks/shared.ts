@@ -45,12 +45,20 @@ export class SharedLocks implements OrderLocks {
   async run<T>(key: string, since: LockStamp, until: WaitLimit, task: (stale: boolean) => Promise<T>): Promise<T> {
     const token = randomUUID()
     let waited = false
-    let previous = await this.backend.acquire(key, token)
-    while (previous === undefined) {
-      waited = true
-      // Give up at the request's deadline: another cancel of this order still holds it.
-      await this.#pause(until.signal).catch(() => { throw new OrderBusyError() })
+    let previous: PreviousHolder | undefined
+    try {
       previous = await this.backend.acquire(key, token)
+      while (previous === undefined) {
+        waited = true
+        // Give up at the request's deadline: another cancel of this order still holds it.
+        await this.#pause(until.signal).catch(() => { throw new OrderBusyError() })
+        previous = await this.backend.acquire(key, token)
+      }
+    } catch (error) {
+      // An acquire that timed out may still run in the store once it answers again (a stalled
+      // Redis): the release, sent after it on the same connection, frees the lock it would leave.
+      this.backend.release(key, token).catch(() => {})
+      throw error
     }
     try {
       return await task(waited || previous === 'unreleased' || previous > since)

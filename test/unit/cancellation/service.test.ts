@@ -20,7 +20,7 @@ type Step<T> = T | Error | ((context: CallContext) => Promise<T>)
 /** A scripted gateway: each call takes the next step; it records every call. */
 class FakeGooten implements GootenGateway {
   readonly lookups: Array<{ orderId: string, context: CallContext }> = []
-  readonly cancels: Array<{ gootenId: number, itemIds: number[] }> = []
+  readonly cancels: Array<{ gootenId: number, itemIds: number[], context: CallContext }> = []
 
   constructor (private readonly orders: Array<Step<GootenOrder>>, private readonly replies: Array<Step<GootenCancelReply>> = []) {}
 
@@ -30,7 +30,7 @@ class FakeGooten implements GootenGateway {
   }
 
   async cancelItems (gootenId: number, itemIds: readonly number[], context: CallContext): Promise<GootenCancelReply> {
-    this.cancels.push({ gootenId, itemIds: [...itemIds] })
+    this.cancels.push({ gootenId, itemIds: [...itemIds], context })
     return await FakeGooten.#play(this.replies.shift(), context)
   }
 
@@ -57,7 +57,7 @@ class CountingLocks implements OrderLocks {
 
 interface Warning { object: Record<string, unknown>, message: string }
 
-function setup (gooten: FakeGooten, verificationTimeoutMs = 5000) {
+function setup (gooten: FakeGooten, verificationReserveMs = 5000) {
   const locks = new CountingLocks()
   const warnings: Warning[] = []
   const context: CallContext = {
@@ -69,7 +69,7 @@ function setup (gooten: FakeGooten, verificationTimeoutMs = 5000) {
     },
     calls: []
   }
-  const service = new CancellationService({ gooten, locks, verificationTimeoutMs })
+  const service = new CancellationService({ gooten, locks, verificationReserveMs })
   return { service, locks, warnings, context }
 }
 
@@ -202,7 +202,7 @@ t.test('cancel success: only the items still to cancel are forwarded, in one cal
       { itemId: 1, result: 'cancelled', previousStatus: 'New' }
     ]
   })
-  t.same(gooten.cancels, [{ gootenId: 520718, itemIds: [3, 1] }])
+  t.same(gooten.cancels.map(({ gootenId, itemIds }) => ({ gootenId, itemIds })), [{ gootenId: 520718, itemIds: [3, 1] }])
   t.same(locks.keys, ['gooten:520718'], 'one lock, by Gooten\'s own id, whatever the id form asked for')
 })
 
@@ -238,8 +238,8 @@ t.test('cancel outcome unknown, and the order now shows every item cancelled: ca
     [timeout()]
   )
   const { service, context, warnings } = setup(gooten, 1234)
-  // The request's own deadline has passed by then: verification must not depend on it.
-  const outcome = await service.cancel(request([1, 2, 3]), { ...context, deadline: new Deadline(Date.now() + 8000, () => Date.now() + 60_000) }).catch((e: unknown) => e)
+  const deadline = new Deadline(8000, () => 0)
+  const outcome = await service.cancel(request([1, 2, 3]), { ...context, deadline }).catch((e: unknown) => e)
   t.same(outcome, {
     orderId: SAFE_ID,
     gootenOrderId: 520718,
@@ -254,8 +254,8 @@ t.test('cancel outcome unknown, and the order now shows every item cancelled: ca
   t.equal(gooten.cancels.length, 1)
   const verify = gooten.lookups[1]?.context
   t.equal(gooten.lookups[1]?.orderId, SAFE_ID)
-  t.not(verify?.deadline, context.deadline, 'the verification has a deadline of its own')
-  t.ok((verify?.deadline.remainingMs ?? Infinity) <= 5000, 'of verificationTimeoutMs')
+  t.equal(gooten.cancels[0]?.context.deadline.at, 8000 - 1234, 'the cancel call keeps the reserve back')
+  t.equal(verify?.deadline, deadline, 'the verification has the rest of the request\'s deadline')
   t.equal(verify?.log, context.log)
   t.same(warnings, [])
 })
@@ -295,7 +295,16 @@ t.test('a verification lookup that finds no order: OUTCOME_UNKNOWN', async (t) =
   t.type(await rejection(service.cancel(request([1]), context), OutcomeUnknownError), OutcomeUnknownError)
 })
 
-t.test('the verification lookup is bounded by verificationTimeoutMs', async (t) => {
+t.test('with less time left than twice the reserve, the cancel call and its verification get half each', async (t) => {
+  const gooten = new FakeGooten([order([[1, 'New']]), order([[1, 'Cancelled']])], [timeout()])
+  const { service, context } = setup(gooten, 2000)
+  const deadline = new Deadline(1000, () => 0)
+  await service.cancel(request([1]), { ...context, deadline })
+  t.equal(gooten.cancels[0]?.context.deadline.at, 500)
+  t.equal(gooten.lookups[1]?.context.deadline, deadline)
+})
+
+t.test('the verification lookup ends at the request\'s deadline', async (t) => {
   let verifySignal: AbortSignal | undefined
   const gooten = new FakeGooten(
     [order([[1, 'New']]), async (context) => {
@@ -310,9 +319,9 @@ t.test('the verification lookup is bounded by verificationTimeoutMs', async (t) 
   // AbortSignal.timeout's timer does not hold the process open; a server's sockets would.
   const keepAlive = setInterval(() => {}, 1000)
   t.teardown(() => clearInterval(keepAlive))
-  const error = await rejection(service.cancel(request([1]), context), OutcomeUnknownError)
+  const error = await rejection(service.cancel(request([1]), { ...context, deadline: Deadline.in(40) }), OutcomeUnknownError)
   t.equal(error.failure.failure, 'timeout')
-  t.equal(verifySignal?.aborted, true, 'the verification gave up on its own timer')
+  t.equal(verifySignal?.aborted, true, 'the verification gave up at the deadline')
   t.same(warnings.map((w) => w.object.outcome), ['timeout'])
 })
 
@@ -364,7 +373,7 @@ t.test('concurrent cancels of one order run one after the other; the one that wa
 t.test('a read again under the lock that shows another GootenId is not trusted', async (t) => {
   const gooten = new FakeGooten([order([[1, 'New']]), order([[1, 'New']], 1)])
   const alwaysStale: OrderLocks = { stamp: async () => 0, run: async (_key, _since, _signal, task) => await task(true) }
-  const service = new CancellationService({ gooten, locks: alwaysStale, verificationTimeoutMs: 1000 })
+  const service = new CancellationService({ gooten, locks: alwaysStale, verificationReserveMs: 1000 })
   await rejection(service.cancel(request([1]), setup(gooten).context), UnaddressableOrderError)
   t.equal(gooten.cancels.length, 0)
 })

@@ -48,6 +48,18 @@ t.test('per-order locks on Redis', async (t) => {
     t.equal(await locks.run('gooten:2', await locks.stamp(), { signal }, async (stale) => stale), true, 'its holder may have cancelled')
   })
 
+  t.test('locks: a Redis that lost its keys (restarted empty) still makes an earlier read stale', async (t) => {
+    const locks = new SharedLocks(new RedisLockBackend(redis, 5000))
+    const signal = new AbortController().signal
+    for (let i = 0; i < 3; i++) await locks.run('gooten:3', await locks.stamp(), { signal }, async () => {})
+    const before = await locks.stamp()
+    await redis.flushdb()
+    // Another replica cancels the order after the loss, between our read and our lock.
+    await locks.run('gooten:3', await locks.stamp(), { signal }, async () => {})
+    t.equal(await locks.run('gooten:3', before, { signal }, async (stale) => stale), true, 'its cancel may have changed the order')
+    t.equal(await locks.run('gooten:3', await locks.stamp(), { signal }, async (stale) => stale), false, 'a stamp after it is current again')
+  })
+
   t.test('a lock wait ends at the request deadline with OrderBusyError', async (t) => {
     const locks = new SharedLocks(new RedisLockBackend(redis, 5000))
     await redis.set('gop:lock:held:gooten:busy', 'someone', 'PX', 5000)
