@@ -14,42 +14,59 @@ cd "$work"
 NODE_ENV=production npm ci --omit=dev --no-audit --no-fund --loglevel=error
 test ! -e node_modules/tap || { echo "dev dependencies leaked into the production install" >&2; exit 1; }
 
-sim_port=47010
-port=47000
-SIM_PORT=$sim_port node dist/simulator/main.js >"$work/sim.log" 2>&1 & pids+=($!)
-NODE_ENV=production GOOTEN_BASE_URL="http://127.0.0.1:$sim_port" GOOTEN_RECIPE_ID=sim-recipe-id \
-  GOOTEN_PARTNER_BILLING_KEY='sim+billing/key==' HOST=127.0.0.1 PORT=$port \
-  node dist/server.js >"$work/server.log" 2>&1 & pids+=($!)
+# Every process listens on port 0 and the script reads the bound address from its log: a fixed
+# port in the ephemeral range can be taken by any socket the tests left behind.
+# wait_for_url LOG PATTERN: the first http://host:port in LOG after PATTERN, once it appears.
+wait_for_url() {
+  local url
+  for _ in $(seq 1 200); do
+    url="$(grep -o "$2"' http://[0-9.]*:[0-9]*' "$1" 2>/dev/null | head -n1 | grep -o 'http://.*' || true)"
+    if [ -n "$url" ]; then echo "$url"; return 0; fi
+    sleep 0.05
+  done
+  echo "no '$2' in $1 after 10 s:" >&2; cat "$1" >&2; return 1
+}
+# start_service LOG [VAR=value...]: the built server against the simulator, in the background.
+start_service() {
+  local log="$1"; shift
+  env NODE_ENV=production GOOTEN_BASE_URL="$sim_url" GOOTEN_RECIPE_ID=sim-recipe-id \
+    GOOTEN_PARTNER_BILLING_KEY='sim+billing/key==' HOST=127.0.0.1 PORT=0 "$@" \
+    node dist/server.js >"$log" 2>&1 &
+  pids+=($!)
+}
+# ready_url LOG: the service's URL once it listens and its readiness probe answers 200.
+ready_url() {
+  local url; url="$(wait_for_url "$1" 'Server listening at')"
+  curl -fs "$url/health/ready" >/dev/null || { echo "$url/health/ready is not 200; log:" >&2; cat "$1" >&2; return 1; }
+  echo "$url"
+}
 
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-answer="$(curl -s -w '\n%{http_code}' -X POST "http://127.0.0.1:$port/orders/13-f91acc87-bd23-40df-91f4-72dad9a3c971/items/cancel" \
+SIM_PORT=0 node dist/simulator/main.js >"$work/sim.log" 2>&1 & pids+=($!)
+sim_url="$(wait_for_url "$work/sim.log" 'gooten simulator listening on')"
+start_service "$work/server.log"
+base="$(ready_url "$work/server.log")"
+
+answer="$(curl -s -w '\n%{http_code}' -X POST "$base/orders/13-f91acc87-bd23-40df-91f4-72dad9a3c971/items/cancel" \
   -H 'content-type: application/json' -d '{"itemIds":[6924457],"reason":"ci smoke"}')"
 echo "$answer"
 status="$(tail -n1 <<<"$answer")"
 if [ "$status" != "200" ] || ! grep -q '"outcome":"cancelled"' <<<"$answer"; then
   echo "production smoke failed; server log:" >&2
   cat "$work/server.log" >&2
+  echo "simulator log:" >&2
+  cat "$work/sim.log" >&2
   exit 1
 fi
 if grep -q 'sim+billing' "$work/server.log"; then echo "the billing key reached the log" >&2; exit 1; fi
 
 # Tracing on, from the production install alone: a collector on loopback keeps what the service
 # exports; SIGTERM must flush the cancel's spans to it, and none may hold the billing key.
-collector_port=47318
-traced_port=47001
-node -e "require('node:http').createServer((q, s) => { q.pipe(require('node:fs').createWriteStream('$work/otlp-' + Date.now() + '-' + Math.random() + '.bin')); q.on('end', () => s.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()) }).listen($collector_port, '127.0.0.1')" & pids+=($!)
-NODE_ENV=production GOOTEN_BASE_URL="http://127.0.0.1:$sim_port" GOOTEN_RECIPE_ID=sim-recipe-id \
-  GOOTEN_PARTNER_BILLING_KEY='sim+billing/key==' HOST=127.0.0.1 PORT=$traced_port \
-  OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$collector_port" \
-  node dist/server.js >"$work/traced.log" 2>&1 & traced=$!; pids+=($traced)
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$traced_port/health/ready" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -fs -X POST "http://127.0.0.1:$traced_port/orders/13-f91acc87-bd23-40df-91f4-72dad9a3c971/items/cancel" \
+node -e "const s = require('node:http').createServer((q, r) => { q.pipe(require('node:fs').createWriteStream('$work/otlp-' + Date.now() + '-' + Math.random() + '.bin')); q.on('end', () => r.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()) }); s.listen(0, '127.0.0.1', () => console.log('collector listening on http://127.0.0.1:' + s.address().port))" >"$work/collector.log" 2>&1 & pids+=($!)
+collector_url="$(wait_for_url "$work/collector.log" 'collector listening on')"
+start_service "$work/traced.log" OTEL_EXPORTER_OTLP_ENDPOINT="$collector_url"
+traced=$!
+traced_url="$(ready_url "$work/traced.log")"
+curl -fs -X POST "$traced_url/orders/13-f91acc87-bd23-40df-91f4-72dad9a3c971/items/cancel" \
   -H 'content-type: application/json' -H 'traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' \
   -d '{"itemIds":[6924458]}' >/dev/null
 kill -TERM "$traced"
