@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
 import { SEED } from '../src/simulator/seed.js'
 import { percentile } from './lib/load.js'
-import { core, cpuMs, foreignLoad, peakRssMb, pinSelf, rssMb } from './lib/procs.js'
+import { core, cpuMs, foreignLoad, peakRssMb, pinning, pinSelf, rssMb } from './lib/procs.js'
 import { isStandardRun, machine, writeRun } from './lib/record.js'
 import { buildService, PLACEMENT, serviceSettings, startService, startSimulator } from './lib/setup.js'
 
@@ -129,7 +129,7 @@ try {
   const summary = {
     machine: machine(),
     build: build.source,
-    placement: PLACEMENT.startsWith('service pinned') ? 'service core 0, simulator core 1, load generator (bench process) core 1' : PLACEMENT,
+    placement: pinning ? 'service core 0, simulator core 1, load generator (bench process) core 1' : PLACEMENT,
     service: settings,
     otherLoadAtStartCores: round(other),
     seconds,
@@ -165,7 +165,7 @@ try {
     '# Steady-load memory run', '',
     `- **Date:** ${summary.machine.date}; ${summary.machine.cpuModel}, ${summary.machine.cores} cores; Node ${summary.machine.node}, Fastify ${summary.machine.fastify}, undici ${summary.machine.undici}`,
     `- **Service build:** ${build.source}; LOG_LEVEL=${settings.logLevel} to a file`,
-    `- **Placement:** ${PLACEMENT.startsWith('service pinned') ? 'service on core 0, simulator on core 1 (taskset); the load generator (undici, in the bench process) on core 1' : PLACEMENT}`,
+    `- **Placement:** ${pinning ? 'service on core 0, simulator on core 1 (taskset); the load generator (undici, in the bench process) on core 1' : PLACEMENT}`,
     `- **Load:** ${rate} req/s open-loop for ${seconds} s (${summary.mix}); ${sent} sent, ${answered} answered, ${skipped} skipped (over ${MAX_OUTSTANDING} outstanding), ${errors} errors, ${unexpected} unexpected statuses; p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms; service CPU ${summary.serviceCpuUsPerRequest} µs/request`,
     '',
     '| | first | first steady (t ≥ ' + String(warmupS) + ' s) | last | max | growth, last minute over first steady minute (or thirds of a shorter run) |',

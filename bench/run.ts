@@ -9,18 +9,19 @@ import { runLoad, type RunStats } from './lib/load.js'
 import { core, countLogLines, foreignLoad, peakRssMb, pinSelf, type Managed } from './lib/procs.js'
 import { createPool, MAX_POOL, resetSimulator, SCENARIOS, upstreamCounts, type Scenario } from './lib/scenarios.js'
 import { isStandardRun, machine, RAW, ROOT, writeRun } from './lib/record.js'
-import { buildFloor, buildService, PLACEMENT, serviceSettings, startFloor, startService, startSimulator } from './lib/setup.js'
+import { buildFloor, buildService, PLACEMENT, serviceSettings, startFloor, startService, startSimulator, startTraceSink } from './lib/setup.js'
 import { renderMarkdown, evaluateTargets, type BenchResults, type Measured, type ScenarioResults, type Sides } from './lib/report.js'
 import { summariseProfile } from './profile-summary.js'
 
 const quick = process.env.BENCH_QUICK === '1'
 const profile = process.env.BENCH_PROFILE === '1'
+const tracing = process.env.BENCH_TRACING === '1'
 const only = process.env.BENCH_SCENARIOS?.split(',').filter(Boolean)
 const out = process.env.BENCH_OUT ?? (profile ? (only?.[0] === undefined ? 'profile' : `profile-${only[0]}`) : 'bench')
 // Anything that changes what is measured makes a one-off run, kept under raw/ only.
 const standard = !profile && isStandardRun([
   'BENCH_OUT', 'BENCH_DIST', 'BENCH_SCENARIOS', 'BENCH_CONCURRENCY', 'BENCH_RATES', 'BENCH_SATURATION_S',
-  'BENCH_FIXED_S', 'BENCH_WARMUP_S', 'BENCH_REPEATS', 'BENCH_SERVICE_NODE_OPTIONS', 'BENCH_LOG_LEVEL'
+  'BENCH_FIXED_S', 'BENCH_WARMUP_S', 'BENCH_REPEATS', 'BENCH_SERVICE_NODE_OPTIONS', 'BENCH_LOG_LEVEL', 'BENCH_TRACING'
 ])
 
 const numbers = (name: string): number[] | undefined => process.env[name]?.split(',').filter(Boolean).map(Number)
@@ -44,12 +45,16 @@ const FLOOR_RATES = [200]
 const SIM_PORT = Number(process.env.BENCH_SIM_PORT ?? 47310)
 const SERVICE_PORT = Number(process.env.BENCH_PORT ?? 47300)
 const FLOOR_PORT = Number(process.env.BENCH_FLOOR_PORT ?? 47320)
+const COLLECTOR_PORT = Number(process.env.BENCH_COLLECTOR_PORT ?? 47330)
 
 const log = (line: string): void => { process.stderr.write(`bench: ${line}\n`) }
 
 const build = buildService()
 const floorScript = buildFloor()
-const settings = serviceSettings()
+// Tracing on: spans exported over OTLP/HTTP to a receiver that drops them; every request is
+// sampled unless OTEL_TRACES_SAMPLER says otherwise.
+const traceSink = tracing ? await startTraceSink(COLLECTOR_PORT, 'gooten cancelItems') : undefined
+const settings = serviceSettings(traceSink?.url)
 const simulator = await startSimulator(build.dist, SIM_PORT)
 let service: { proc: Managed, url: string } | undefined
 let floor: { proc: Managed, url: string } | undefined
@@ -58,8 +63,12 @@ async function stopAll (): Promise<void> {
   await service?.proc.stop()
   await floor?.proc.stop()
   await simulator.proc.stop()
+  await traceSink?.close()
 }
 process.once('SIGINT', () => { stopAll().finally(() => process.exit(130)) })
+
+/** Cancel calls the simulator received from the service, warm-ups included: what the exported cancel spans are set beside. */
+let serviceCancelCalls = 0
 
 /** Highest flows/s seen so far, per scenario and side: sizes the next pool of one-use orders. */
 const bestRate = new Map<string, number>()
@@ -100,6 +109,7 @@ async function measure (scenario: Scenario, side: Side, connections: number, sec
   // Let aborted in-flight work finish (and the service's log lines reach the file) before counting.
   await sleep(100)
   const upstream = await upstreamCounts(simulator.url)
+  if (side === 'service') serviceCancelCalls += upstream.cancelItems
   const logLines = side === 'service' && service !== undefined ? countLogLines(service.proc.logFile) : { warn: 0, error: 0, lines: {}, requests: 0 }
   if (rate === undefined) {
     const key = `${scenario.id}:${side}`
@@ -260,4 +270,9 @@ try {
   }
 } finally {
   await stopAll()
+  // After the service's shutdown, which flushes what it still buffered.
+  if (traceSink !== undefined) {
+    const { exports, bytes, marked } = traceSink.received()
+    log(`the span receiver got ${exports} OTLP exports, ${bytes} bytes, ${marked} cancelItems spans for ${serviceCancelCalls} cancel calls to the simulator`)
+  }
 }

@@ -1,5 +1,6 @@
 // Build, environment and placement shared by `npm run bench` and `npm run bench:rss`.
 import { execFileSync } from 'node:child_process'
+import { createServer } from 'node:http'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import ts from 'typescript'
 import { assertPortFree, BILLING_KEY, core, pinning, RECIPE_ID, spawnPinned, waitUntilOk, type Managed } from './procs.js'
@@ -68,13 +69,16 @@ export const PLACEMENT = pinning
 
 /** Service settings the benchmark passes on from its own environment (e.g. UPSTREAM_QUEUE_LIMIT). */
 const PASSED_ON = /^(UPSTREAM_|CIRCUIT_)/
+/** Passed on as well when tracing is on, e.g. OTEL_TRACES_SAMPLER. */
+const PASSED_ON_TRACED = /^OTEL_/
 
 export interface ServiceSettings {
   logLevel: string
   env: Record<string, string>
 }
 
-export function serviceSettings (): ServiceSettings {
+/** The service's settings; with `tracesTo`, tracing on and its spans exported to that OTLP/HTTP receiver. */
+export function serviceSettings (tracesTo?: string): ServiceSettings {
   const env: Record<string, string> = {
     NODE_ENV: 'production',
     // The configuration's maximum: the limiter stays in the path but never refuses a benchmark request.
@@ -85,8 +89,9 @@ export function serviceSettings (): ServiceSettings {
     UPSTREAM_QUEUE_LIMIT: '96'
   }
   for (const [name, value] of Object.entries(process.env)) {
-    if (PASSED_ON.test(name) && value !== undefined) env[name] = value
+    if (value !== undefined && (PASSED_ON.test(name) || (tracesTo !== undefined && PASSED_ON_TRACED.test(name)))) env[name] = value
   }
+  if (tracesTo !== undefined) env.OTEL_EXPORTER_OTLP_ENDPOINT = tracesTo
   // V8 settings for the service only, e.g. --max-semi-space-size=4.
   const nodeOptions = process.env.BENCH_SERVICE_NODE_OPTIONS
   if (nodeOptions !== undefined && nodeOptions !== '') env.NODE_OPTIONS = nodeOptions
@@ -143,4 +148,35 @@ export async function startFloor (script: string, port: number, simulatorUrl: st
   }, rawPath('bare-proxy.log'))
   await waitUntilOk(`${url}/health/ready`, proc)
   return { proc, url }
+}
+
+/**
+ * A loopback OTLP/HTTP receiver that keeps nothing: what `BENCH_TRACING=1` exports its spans to.
+ * It counts the spans named `marker` it was sent, to be set beside the calls they stand for.
+ */
+export interface TraceSink { url: string, received: () => { exports: number, bytes: number, marked: number }, close: () => Promise<void> }
+
+export async function startTraceSink (port: number, marker: string): Promise<TraceSink> {
+  await assertPortFree(port)
+  const needle = Buffer.from(marker)
+  let exports = 0
+  let bytes = 0
+  let marked = 0
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      const body = Buffer.concat(chunks)
+      exports++
+      bytes += body.length
+      for (let at = body.indexOf(needle); at !== -1; at = body.indexOf(needle, at + needle.length)) marked++
+      response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received: () => ({ exports, bytes, marked }),
+    close: async () => await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
 }
