@@ -3,10 +3,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { DestinationStream } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { OrderLocks } from './cancellation/ports.js'
-import type { Config } from './config.js'
+import { configuredSecrets, type Config } from './config.js'
+import { credentialRedactor, type Redactor } from './gooten/redaction.js'
 import { answerClientError } from './http/client-errors.js'
 import { toProblem } from './http/error-mapping.js'
-import { requestIdFor } from './http/request-id.js'
+import { requestIdGenerator } from './http/request-id.js'
 import callerAuth from './plugins/caller-auth.js'
 import contentEncoding from './plugins/content-encoding.js'
 import expectations from './plugins/expectations.js'
@@ -30,6 +31,8 @@ import type { AppTracing } from './telemetry/hooks.js'
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config
+    /** Replaces every configured secret in caller-supplied text bound for a log line (a cancel's reason). */
+    redactSecrets: Redactor
   }
 }
 
@@ -65,6 +68,7 @@ function validationError (_errors: unknown, dataVar: string): Error {
 /** Builds the whole service from a validated config; never reads process.env. */
 export async function buildApp (options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options
+  const redactSecrets = credentialRedactor(configuredSecrets(config))
   const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS
   const app = Fastify({
     logger: {
@@ -78,7 +82,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     // Our own access line replaces Fastify's two per request.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     requestIdHeader: false,
-    genReqId: requestIdFor,
+    genReqId: requestIdGenerator(redactSecrets),
     trustProxy: config.trustProxy,
     // Ajv's issues travel on error.validation and become the problem's `errors`; the message is never
     // shown, so Fastify's default formatter (which words it and captures a stack) is not needed.
@@ -107,6 +111,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('config', config)
+  app.decorate('redactSecrets', redactSecrets)
   // Only JSON bodies are accepted; Fastify's text/plain parser would let text through to validation.
   app.removeContentTypeParser('text/plain')
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema)

@@ -111,6 +111,15 @@ export interface Config {
   tracing: { protocol: OtlpProtocol } | undefined
 }
 
+/** Every secret the configuration holds: Gooten's two credentials and the caller keys. */
+export function configuredSecrets (config: Config): string[] {
+  return [
+    config.gooten.recipeId.reveal(),
+    config.gooten.partnerBillingKey.reveal(),
+    ...(config.callerKeys ?? []).map((caller) => caller.key.reveal())
+  ]
+}
+
 /** Thrown for a missing or malformed variable; the message names it, never its value. */
 export class ConfigError extends Error {
   override name = 'ConfigError'

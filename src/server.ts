@@ -36,7 +36,8 @@ closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {
   await app.readiness.drain()
   await app.close()
   // The spans of the last requests go out too, in what is left of the grace period.
-  await tracing?.shutdown(Math.max(0, deadline - Date.now() - SHUTDOWN_MARGIN_MS))
+  const flushed = await tracing?.shutdown(Math.max(0, deadline - Date.now() - SHUTDOWN_MARGIN_MS))
+  if (flushed === false) app.log.warn('the last spans could not be exported: the collector refused them or did not answer in time')
 })
 
 await app.listen({ host: config.host, port: config.port })

@@ -61,7 +61,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { itemIds, reason } = request.body
     const dryRun = request.query.dryRun === 'true'
     const audit = (outcome: string): void => {
-      request.log.info({ audit: 'cancel', caller: request.caller, orderId, itemIds, reason: reason ?? null, dryRun, outcome }, 'cancel audit')
+      request.log.info({ audit: 'cancel', caller: request.caller, orderId, itemIds, reason: reason === undefined ? null : app.redactSecrets(reason), dryRun, outcome }, 'cancel audit')
     }
     try {
       const result = await app.cancellation.cancel({ orderId, itemIds, dryRun }, request.upstream)

@@ -1,37 +1,7 @@
-import type { Attributes, AttributeValue } from '@opentelemetry/api'
+import { createTraceState, type Attributes, type AttributeValue, type SpanContext } from '@opentelemetry/api'
 import type { ExportResult } from '@opentelemetry/core'
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base'
-
-export const REDACTED = 'REDACTED'
-
-/**
- * Gooten's credential parameters, matched without regard to case as Gooten reads them. Only the value
- * is replaced: the semantic conventions keep the key, so a reader still sees which credential was sent.
- */
-const CREDENTIAL_PARAMETERS = /(^|[?&;])(recipeid|partnerbillingkey)=[^&#\s]*/gi
-
-/** Below this length a value is too likely to occur by chance to be replaced wherever it appears. */
-const MIN_SCRUBBED_LENGTH = 8
-
-export type Redactor = (text: string) => string
-
-/**
- * Replaces every credential query parameter's value, then every occurrence of a known secret, raw or
- * percent-encoded (the credentials and the caller keys): the second catches a secret in any other shape.
- */
-export function credentialRedactor (secrets: readonly string[]): Redactor {
-  const forms = [...new Set(secrets.filter((secret) => secret.length >= MIN_SCRUBBED_LENGTH)
-    .flatMap((secret) => [secret, encodeURIComponent(secret)]))]
-    // Longest first, so a secret that contains another is replaced whole.
-    .sort((a, b) => b.length - a.length)
-  return (text) => {
-    let redacted = text.replace(CREDENTIAL_PARAMETERS, `$1$2=${REDACTED}`)
-    for (const form of forms) {
-      if (redacted.includes(form)) redacted = redacted.split(form).join(REDACTED)
-    }
-    return redacted
-  }
-}
+import type { Redactor } from '../gooten/redaction.js'
 
 function redactValue (value: AttributeValue | undefined, redact: Redactor): AttributeValue | undefined {
   if (typeof value === 'string') return redact(value)
@@ -46,19 +16,27 @@ function redactAttributes<A extends Attributes | undefined> (attributes: A, reda
   return redacted as A
 }
 
-/** A copy of the span with every string it carries redacted: name, attributes, events, links, status. */
+/** The caller's tracestate is exported with every span of its trace: a secret sent in it is redacted too. */
+function redactContext<C extends SpanContext | undefined> (spanContext: C, redact: Redactor): C {
+  const state = spanContext?.traceState?.serialize()
+  if (spanContext === undefined || state === undefined) return spanContext
+  const redacted = redact(state)
+  return redacted === state ? spanContext : { ...spanContext, traceState: createTraceState(redacted) }
+}
+
+/** A copy of the span with every string it carries redacted: name, attributes, events, links, status, tracestate. */
 export function redactSpan (span: ReadableSpan, redact: Redactor): ReadableSpan {
   const message = span.status.message
   return {
     name: redact(span.name),
     kind: span.kind,
-    spanContext: () => span.spanContext(),
-    parentSpanContext: span.parentSpanContext,
+    spanContext: () => redactContext(span.spanContext(), redact),
+    parentSpanContext: redactContext(span.parentSpanContext, redact),
     startTime: span.startTime,
     endTime: span.endTime,
     status: message === undefined ? span.status : { ...span.status, message: redact(message) },
     attributes: redactAttributes(span.attributes, redact),
-    links: span.links.map((link) => ({ ...link, attributes: redactAttributes(link.attributes, redact) })),
+    links: span.links.map((link) => ({ ...link, context: redactContext(link.context, redact), attributes: redactAttributes(link.attributes, redact) })),
     events: span.events.map((event) => ({ ...event, name: redact(event.name), attributes: redactAttributes(event.attributes, redact) })),
     duration: span.duration,
     ended: span.ended,

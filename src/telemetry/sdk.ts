@@ -6,17 +6,19 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici'
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources'
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
-import type { Config, OtlpProtocol } from '../config.js'
+import { configuredSecrets, type Config, type OtlpProtocol } from '../config.js'
+import { credentialRedactor, type Redactor } from '../gooten/redaction.js'
 import { tracingPlugin } from './fastify-plugin.js'
 import type { AppTracing } from './hooks.js'
 import { InboundOnlyPropagator } from './propagation.js'
-import { credentialRedactor, RedactingSpanExporter, type Redactor } from './redaction.js'
+import { RedactingSpanExporter } from './redaction.js'
 import { tracedLocks, upstreamTracer } from './spans.js'
 
 export interface Tracing {
   hooks: AppTracing
   /** Exports what is still buffered, then stops; resolves within `timeoutMs` whatever the collector does. */
-  shutdown: (timeoutMs: number) => Promise<void>
+  /** Flushes and stops within `timeoutMs`; false when the last spans could not be exported. Never rejects. */
+  shutdown: (timeoutMs: number) => Promise<boolean>
 }
 
 const SERVICE_NAME = 'gooten-order-proxy'
@@ -39,11 +41,7 @@ function redactedUrl (request: { origin: string, path: string }, redact: Redacto
  * never passed on, every exported string redacted. Must run before the app is built.
  */
 export function startTracing (config: Config, settings: { protocol: OtlpProtocol }): Tracing {
-  const redact = credentialRedactor([
-    config.gooten.recipeId.reveal(),
-    config.gooten.partnerBillingKey.reveal(),
-    ...(config.callerKeys ?? []).map((caller) => caller.key.reveal())
-  ])
+  const redact = credentialRedactor(configuredSecrets(config))
   const provider = new NodeTracerProvider({
     // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the name given here.
     resource: defaultResource()
@@ -78,10 +76,13 @@ export function startTracing (config: Config, settings: { protocol: OtlpProtocol
     },
     shutdown: async (timeoutMs) => {
       let timer: NodeJS.Timeout | undefined
-      const gaveUp = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs) })
-      // A collector that does not answer must not hold the exit past the grace period.
-      await Promise.race([provider.shutdown(), gaveUp])
+      const gaveUp = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs) })
+      // A collector that does not answer must not hold the exit past the grace period, and one that
+      // refuses (or cannot be reached) must not turn a clean drain into exit 1.
+      const flushed = provider.shutdown().then(() => true, () => false)
+      const result = await Promise.race([flushed, gaveUp])
       clearTimeout(timer)
+      return result
     }
   }
 }

@@ -149,6 +149,8 @@ export interface OtlpReceiver {
   exports: Export[]
   /** Set: exports still arrive and are kept, but are never answered (a collector that stopped). */
   hang: boolean
+  /** Set: exports are kept and answered 500 at once (a collector that refuses them). */
+  refuse: boolean
   /** Every span received so far, decoded by its content type. */
   spans: () => ExportedSpan[]
   close: () => Promise<void>
@@ -158,7 +160,7 @@ export interface OtlpReceiver {
 export async function startOtlpReceiver (): Promise<OtlpReceiver> {
   const exports: Export[] = []
   const server = createServer((req, res) => {
-    const hang = receiver.hang
+    const { hang, refuse } = receiver
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
@@ -166,9 +168,13 @@ export async function startOtlpReceiver (): Promise<OtlpReceiver> {
       const contentType = String(req.headers['content-type'])
       exports.push({ path: req.url ?? '', contentType, wire, body: req.headers['content-encoding'] === 'gzip' ? gunzipSync(wire) : wire })
       if (hang) return
-      // An empty ExportTraceServiceResponse: full success, in either encoding.
-      const json = contentType.startsWith('application/json')
-      res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' }).end(json ? '{}' : '')
+      if (refuse) {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal Server Error')
+      } else {
+        // An empty ExportTraceServiceResponse: full success, in either encoding.
+        const json = contentType.startsWith('application/json')
+        res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' }).end(json ? '{}' : '')
+      }
     })
   })
   server.listen(0, '127.0.0.1')
@@ -177,6 +183,7 @@ export async function startOtlpReceiver (): Promise<OtlpReceiver> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     exports,
     hang: false,
+    refuse: false,
     spans: () => exports.flatMap((received) => received.contentType.startsWith('application/json') ? decodeJson(received.body) : decodeProtobuf(received.body)),
     close: async () => {
       server.closeAllConnections()

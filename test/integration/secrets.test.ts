@@ -9,6 +9,7 @@ const FORBIDDEN = [
   TEST_RECIPE_ID,
   TEST_BILLING_KEY,
   encodeURIComponent(TEST_BILLING_KEY),
+  encodeURIComponent(TEST_BILLING_KEY).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()),
   CALLER_KEY,
   'partnerBillingKey=',
   'recipeid='
@@ -40,6 +41,16 @@ t.test('no log line or answer ever holds a credential, a caller key or an upstre
     answers.push(JSON.stringify(answer.body), JSON.stringify([...answer.headers]))
   }
   answers.push(JSON.stringify((await call(url, cancelPath(demo.safeId), { body: { itemIds: [1] }, headers: { authorization: `Bearer ${CALLER_KEY}x` } })).body))
+  // A caller that sends a secret itself, as its request id or in the audited reason, finds it in no line either.
+  const keyAsId = await call(url, `/orders/${demo.safeId}/items`, { headers: { ...headers, 'x-request-id': CALLER_KEY } })
+  t.equal(keyAsId.status, 200)
+  t.match(keyAsId.headers.get('x-request-id'), /^[0-9a-f-]{36}$/, 'an id holding a caller key is replaced by a fresh one')
+  answers.push(JSON.stringify(keyAsId.body), JSON.stringify([...keyAsId.headers]))
+  sim.reset()
+  const keyInReason = await call(url, cancelPath(demo.safeId), { body: { itemIds: [demo.items.new], reason: `key ${CALLER_KEY} and ${encodeURIComponent(TEST_BILLING_KEY).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())}` }, headers })
+  t.equal(keyInReason.status, 200)
+  answers.push(JSON.stringify(keyInReason.body))
+  t.match(logs.raw.filter((line) => line.includes('cancel audit')).at(-1), /"reason":"key REDACTED and REDACTED"/, 'the reason is audited with the secrets replaced')
   await sim.close()
   // A careless future line logging the configuration, or the request's headers, leaks nothing either.
   app.log.info({ config: app.config, nested: { callers: app.config.callerKeys }, headers }, 'everything at once')

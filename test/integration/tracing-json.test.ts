@@ -52,3 +52,31 @@ t.test('http/json: spans arrive while serving; a silent collector does not hold 
   const [code, signal] = await once(server.child, 'exit') as [number, string | null]
   t.same({ code, signal }, { code: 0, signal: null }, `the flush gives up in time and the exit is clean: ${server.stderr.join('')}`)
 })
+
+t.test('a collector that refuses the last spans, or cannot be reached, still leaves a clean exit and says so once', async (t) => {
+  const sim = await startSimulator({ recipeId: TEST_RECIPE_ID, partnerBillingKey: TEST_BILLING_KEY })
+  const otlp = await startOtlpReceiver()
+  t.teardown(async () => { await sim.close() })
+  const unreachable = await startOtlpReceiver()
+  const unreachableUrl = unreachable.url
+  await unreachable.close()
+  for (const [collector, endpoint] of [['refusing', otlp.url], ['unreachable', unreachableUrl]] as const) {
+    const server = runServer(processEnv(sim.url, {
+      SHUTDOWN_TIMEOUT_MS: '3000',
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      // Nothing leaves before SIGTERM: the shutdown's flush is the export that fails.
+      OTEL_BSP_SCHEDULE_DELAY: '60000'
+    }))
+    t.teardown(() => { server.child.kill('SIGKILL') })
+    const url = await listeningUrl(server)
+    otlp.refuse = true
+    t.equal((await call(url, `/orders/${demo.safeId}/items`)).status, 200, `${collector}: a traced read`)
+    server.child.kill('SIGTERM')
+    const [code, signal] = await once(server.child, 'exit') as [number, string | null]
+    t.same({ code, signal }, { code: 0, signal: null }, `${collector}: exit 0`)
+    t.equal(server.stdout.filter((line) => line.includes('the last spans could not be exported')).length, 1, `${collector}: one warning`)
+    t.equal(server.stderr.join(''), '', `${collector}: no stack trace`)
+  }
+  await otlp.close()
+  t.ok(otlp.exports.length > 0, 'the refused export did reach the refusing collector')
+})

@@ -1,8 +1,9 @@
 import t from 'tap'
-import { SpanStatusCode, context, trace } from '@opentelemetry/api'
+import { SpanStatusCode, context, createTraceState, trace, TraceFlags } from '@opentelemetry/api'
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base'
-import { credentialRedactor, RedactingSpanExporter } from '../../../src/telemetry/redaction.js'
+import { credentialRedactor } from '../../../src/gooten/redaction.js'
+import { RedactingSpanExporter } from '../../../src/telemetry/redaction.js'
 
 const BILLING_KEY = 'tK+9/x2Q==ab+cd/ef='
 const redact = credentialRedactor([BILLING_KEY, 'short'])
@@ -18,6 +19,9 @@ const cases: Array<[string, string, string]> = [
   ['a name that only ends like one', '?myrecipeid=r&xpartnerBillingKey=k', '?myrecipeid=r&xpartnerBillingKey=k'],
   ['a known secret anywhere, raw', `Invalid partnerBillingKey ${BILLING_KEY} sent`, 'Invalid partnerBillingKey REDACTED sent'],
   ['a known secret anywhere, percent-encoded', `key=${encodeURIComponent(BILLING_KEY)}`, 'key=REDACTED'],
+  ['percent-encoded in lower-case hex', `/orders/${encodeURIComponent(BILLING_KEY).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())}/items`, '/orders/REDACTED/items'],
+  ['percent-encoded in mixed case, and characters encoded that need not be', 'x tK%2b9%2Fx2Q%3D%3dab+c%64/ef%3D y', 'x REDACTED y'],
+  ['a letter of the secret in another case is another value', `x ${BILLING_KEY.toUpperCase()} y`, `x ${BILLING_KEY.toUpperCase()} y`],
   ['a secret too short to look for', 'a short text', 'a short text'],
   ['text without either', '/orders/13-abc/items/cancel?dryRun=true', '/orders/13-abc/items/cancel?dryRun=true']
 ]
@@ -26,6 +30,8 @@ t.test('credentialRedactor', async (t) => {
   for (const [what, text, expected] of cases) t.equal(redact(text), expected, what)
   const nested = credentialRedactor(['0123456789', '0123456789-and-more'])
   t.equal(nested('x 0123456789-and-more y'), 'x REDACTED y', 'a secret that contains another is replaced whole')
+  t.equal(credentialRedactor(['short'])('a short text ?recipeid=r'), 'a short text ?recipeid=REDACTED', 'with no secret long enough, the parameters are still redacted')
+  t.equal(credentialRedactor(['pässwort-ü'])('p%C3%A4sswort-%c3%bc'), 'REDACTED', 'a character beyond ASCII, as its UTF-8 bytes')
 })
 
 async function exportThroughRedaction (write: (tracer: ReturnType<BasicTracerProvider['getTracer']>) => void): Promise<ReadableSpan[]> {
@@ -69,6 +75,22 @@ t.test('RedactingSpanExporter redacts every string a span carries, and keeps the
   t.equal(child.parentSpanContext?.spanId, parentId, 'and its parent')
   t.ok(child.ended)
   t.ok(JSON.stringify(spans.map((span) => [span.attributes, span.events, span.links, span.status, span.name])).includes(BILLING_KEY) === false, 'the key is nowhere')
+})
+
+t.test('a secret the caller put in its tracestate is redacted from every span of the trace; other entries stay', async (t) => {
+  const caller = { traceId: '4bf92f3577b34da6a3ce929b0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED, isRemote: true }
+  const spans = await exportThroughRedaction((tracer) => {
+    const withState = { ...caller, traceState: createTraceState(`leak=${encodeURIComponent(BILLING_KEY).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())},vendor=plain`) }
+    tracer.startSpan('server', { links: [{ context: withState }] }, trace.setSpanContext(context.active(), withState)).end()
+    tracer.startSpan('untouched', {}, trace.setSpanContext(context.active(), { ...caller, traceState: createTraceState('vendor=plain') })).end()
+  })
+  const server = spans.find((span) => span.name === 'server') as ReadableSpan
+  t.equal(server.spanContext().traceState?.serialize(), 'leak=REDACTED,vendor=plain')
+  t.equal(server.parentSpanContext?.traceState?.serialize(), 'leak=REDACTED,vendor=plain', 'the parent context too')
+  t.equal(server.links[0]?.context.traceState?.serialize(), 'leak=REDACTED,vendor=plain', 'and a link')
+  t.equal(server.spanContext().traceId, caller.traceId, 'the trace stays the caller\'s')
+  const untouched = spans.find((span) => span.name === 'untouched') as ReadableSpan
+  t.equal(untouched.spanContext().traceState?.serialize(), 'vendor=plain')
 })
 
 t.test('RedactingSpanExporter passes results, flushes and shutdowns through', async (t) => {
