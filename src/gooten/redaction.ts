@@ -18,7 +18,7 @@ export type Redactor = (text: string) => string
 function characterForms (character: string): string {
   const raw = character.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')
   const encoded = [...Buffer.from(character)]
-    .map((byte) => '%' + [...byte.toString(16).padStart(2, '0')].map((digit) => /[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit).join(''))
+    .map((byte) => '%' + byte.toString(16).padStart(2, '0').replace(/[a-f]/g, (digit) => `[${digit}${digit.toUpperCase()}]`))
     .join('')
   return `(?:${raw}|${encoded})`
 }

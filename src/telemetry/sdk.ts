@@ -16,7 +16,6 @@ import { tracedLocks, upstreamTracer } from './spans.js'
 
 export interface Tracing {
   hooks: AppTracing
-  /** Exports what is still buffered, then stops; resolves within `timeoutMs` whatever the collector does. */
   /** Flushes and stops within `timeoutMs`; false when the last spans could not be exported. Never rejects. */
   shutdown: (timeoutMs: number) => Promise<boolean>
 }

@@ -12,6 +12,7 @@ import { startOtlpReceiver, type ExportedSpan } from '../helpers/otlp.js'
 import { listeningUrl, moduleProbe, runServer } from '../helpers/process.js'
 import { startRecordingProxy } from '../helpers/recording-proxy.js'
 import { call, cancelPath, TEST_BILLING_KEY, TEST_RECIPE_ID, type JsonAnswer, processEnv } from '../helpers/stack.js'
+import { lowerHexEncoded } from '../helpers/encoding.js'
 
 // The service as a real process exporting OTLP/HTTP protobuf (the default) to a collector on loopback,
 // Gooten reached through a proxy that keeps every header the service sends. The batch delay is a
@@ -20,9 +21,8 @@ import { call, cancelPath, TEST_BILLING_KEY, TEST_RECIPE_ID, type JsonAnswer, pr
 const { demo, mixed } = SEED
 const CALLER_KEY = 'caller-secret-key-5e1f9a7b3c'
 const BAGGAGE_MARKER = 'baggage-marker-41c7'
-const lowerHex = (text: string): string => text.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase())
 const SECRETS = [...new Set([TEST_RECIPE_ID, TEST_BILLING_KEY, CALLER_KEY].flatMap((secret) =>
-  [secret, encodeURIComponent(secret), lowerHex(encodeURIComponent(secret))]))]
+  [secret, encodeURIComponent(secret), lowerHexEncoded(secret)]))]
 
 interface Caller { traceId: string, spanId: string }
 const newCaller = (): Caller => ({ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') })
