@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Build: compile TypeScript with the full dependency tree.
-FROM node:22-bookworm-slim AS build
+# node:24-bookworm-slim (Node 24.18, LTS); the digest pins the exact image, the tag says what it is.
+FROM node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -9,7 +10,8 @@ COPY src ./src
 RUN npm run build
 
 # Runtime: production dependencies and compiled code only, as the unprivileged node user.
-FROM node:22-bookworm-slim AS runtime
+# node:24-bookworm-slim, the same image as the build stage.
+FROM node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000

@@ -27,11 +27,12 @@ interface Service {
 const withDefaults = (environment: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]))
 
-t.test('Dockerfile: multi-stage, Node 22+, production dependencies only, non-root, healthcheck, exec-form CMD', async (t) => {
+t.test('Dockerfile: multi-stage, Node 24 LTS pinned by digest, production dependencies only, non-root, healthcheck, exec-form CMD', async (t) => {
   const dockerfile = await read('Dockerfile')
   const stages = [...dockerfile.matchAll(/^FROM (node:(\d+)[^ ]*) AS (\w+)$/gm)]
   t.same(stages.map((stage) => stage[3]), ['build', 'runtime'])
-  t.ok(stages.every((stage) => Number(stage[2]) >= 22), 'Node 22 LTS or newer')
+  t.ok(stages.every((stage) => Number(stage[2]) >= 24), 'Node 24 LTS or newer')
+  t.ok(stages.every((stage) => /@sha256:[0-9a-f]{64}$/.test(stage[1] ?? '')), 'every FROM pinned by digest')
   const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'))
   t.match(runtime, /NODE_ENV=production/)
   t.match(runtime, /RUN npm ci --omit=dev/)
