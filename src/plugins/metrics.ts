@@ -55,28 +55,39 @@ const UPSTREAM_OUTCOMES: Record<'ok' | GootenFailure, true> = {
 interface Tally { readonly labels: Record<string, string>, count: number, reported: number }
 
 /**
- * A counter a request adds to as a plain number, per label set. prom-client's inc() hashes and checks the
- * labels on every call; here that happens once per label set and scrape, when the counts are handed over.
+ * A counter a request adds to as a plain number, one tally per label set, which the caller keeps where it
+ * finds it fastest. prom-client's inc() hashes and checks the labels on every call; here that happens once
+ * per label set and scrape, when the counts are handed over.
  */
-function talliedCounter (registry: Registry, name: string, help: string, labelNames: string[]): (key: string, labels: Record<string, string>) => Tally {
-  const tallies = new Map<string, Tally>()
+function talliedCounter (registry: Registry, name: string, help: string, labelNames: string[]): (labels: Record<string, string>) => Tally {
+  const tallies: Tally[] = []
   const counter: Counter = new Counter({
     name,
     help,
     labelNames,
     registers: [registry],
     collect: () => {
-      for (const tally of tallies.values()) {
+      for (const tally of tallies) {
         // Adding 0 still creates the series, so a label set created at start is exported as 0.
         counter.inc(tally.labels, tally.count - tally.reported)
         tally.reported = tally.count
       }
     }
   })
-  return (key, labels) => {
+  return (labels) => {
+    const tally = { labels, count: 0, reported: 0 }
+    tallies.push(tally)
+    return tally
+  }
+}
+
+/** Tallies found by one Map lookup on a constant string: a string built per request would be hashed each time. */
+function tallyMap (create: (key: string) => Tally): (key: string) => Tally {
+  const tallies = new Map<string, Tally>()
+  return (key) => {
     let tally = tallies.get(key)
     if (tally === undefined) {
-      tally = { labels, count: 0, reported: 0 }
+      tally = create(key)
       tallies.set(key, tally)
     }
     return tally
@@ -129,33 +140,49 @@ export function businessMetrics (registry: Registry, configuredCallers: readonly
   const callerLabel = callerLabeller(configuredCallers)
   const cancels = talliedCounter(registry, 'gooten_proxy_cancels_total', 'Cancel requests answered, by caller and outcome: cancelled, partially_cancelled, dry_run, replayed, or the problem code in lower case', ['caller', 'outcome'])
   const items = talliedCounter(registry, 'gooten_proxy_cancel_items_total', 'Items in cancel answers, by caller, result and, for failed items, refusal reason (else none)', ['caller', 'result', 'reason'])
-  const problems = talliedCounter(registry, 'gooten_proxy_problems_total', 'Problem answers, by code (SERVICE_OVERLOADED: shed; ORDER_BUSY, IDEMPOTENCY_KEY_IN_USE: busy)', ['code'])
-  const authFailures = talliedCounter(registry, 'gooten_proxy_auth_failures_total', 'Requests to /orders that failed authentication or authorisation, by reason', ['reason'])
+  const problemCounter = talliedCounter(registry, 'gooten_proxy_problems_total', 'Problem answers, by code (SERVICE_OVERLOADED: shed; ORDER_BUSY, IDEMPOTENCY_KEY_IN_USE: busy)', ['code'])
+  const authCounter = talliedCounter(registry, 'gooten_proxy_auth_failures_total', 'Requests to /orders that failed authentication or authorisation, by reason', ['reason'])
   const inDoubt = new Counter({ name: 'gooten_proxy_items_in_doubt_total', help: 'Items whose cancel may or may not have happened at Gooten (answered unknown)', registers: [registry] })
+  const problems = tallyMap((code) => problemCounter({ code }))
+  const authFailures = tallyMap((reason) => authCounter({ reason }))
   // Created at start, so that a rate or increase over them sees their first event.
-  for (const code of Object.keys(PROBLEMS)) problems(code, { code })
-  for (const reason of AUTH_FAILURE_REASONS) authFailures(reason, { reason })
+  for (const code of Object.keys(PROBLEMS)) problems(code)
+  for (const reason of AUTH_FAILURE_REASONS) authFailures(reason)
   const outcomeLabels = new Map(Object.keys(PROBLEMS).map((code) => [code, code.toLowerCase()]))
+
+  // Per caller label: its cancels by outcome, its items by result, its failed items by refusal reason.
+  const callers = new Map<string, { cancels: (outcome: string) => Tally, items: (result: string) => Tally, refusals: (reason: string) => Tally }>()
+  const tallies = (caller: string) => {
+    let found = callers.get(caller)
+    if (found === undefined) {
+      found = {
+        cancels: tallyMap((outcome) => cancels({ caller, outcome })),
+        items: tallyMap((result) => items({ caller, result, reason: 'none' })),
+        refusals: tallyMap((reason) => items({ caller, result: 'failed', reason }))
+      }
+      callers.set(caller, found)
+    }
+    return found
+  }
 
   return {
     cancelFinished: (request) => {
-      const caller = callerLabel(request.caller)
+      const caller = tallies(callerLabel(request.caller))
       const code = request.problemCode
       // Every cancel answer is a problem, a result or a replay.
-      const outcome = code === undefined ? request.answerOutcome as string : outcomeLabels.get(code) as string
-      cancels(`${caller} ${outcome}`, { caller, outcome }).count++
+      caller.cancels(code === undefined ? request.answerOutcome as string : outcomeLabels.get(code) as string).count++
       const answered = request.answerItems
       if (answered === undefined) return
       let unknown = 0
       for (const item of answered) {
-        const reason = item.result === 'failed' ? refusalOf(item) : 'none'
+        if (item.result === 'failed') caller.refusals(refusalOf(item)).count++
+        else caller.items(item.result).count++
         if (item.result === 'unknown') unknown++
-        items(`${caller} ${item.result} ${reason}`, { caller, result: item.result, reason }).count++
       }
       if (unknown > 0) inDoubt.inc(unknown)
     },
-    problemAnswered: (code) => { problems(code, { code }).count++ },
-    authFailed: (reason) => { authFailures(reason, { reason }).count++ },
+    problemAnswered: (code) => { problems(code).count++ },
+    authFailed: (reason) => { authFailures(reason).count++ },
     itemsInDoubt: (count) => { inDoubt.inc(count) }
   }
 }
