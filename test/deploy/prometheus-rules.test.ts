@@ -3,6 +3,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import GithubSlugger from 'github-slugger'
 import t from 'tap'
 import { stringify } from 'yaml'
 import { ruleGroups } from '../helpers/monitoring.js'
@@ -50,8 +51,8 @@ t.test('promtool test rules fails when an alert does not fire as expected', asyn
 
 t.test('every alert has a severity, a summary and a runbook section of its own', async (t) => {
   const runbook = await readFile(new URL('../../docs/runbook.md', import.meta.url), 'utf8')
-  // GitHub's heading anchors: lower case, spaces to hyphens.
-  const anchors = new Set([...runbook.matchAll(/^#{2,3} (.+)$/gm)].map((heading) => (heading[1] as string).toLowerCase().replaceAll(' ', '-')))
+  const slugger = new GithubSlugger()
+  const anchors = new Set([...runbook.matchAll(/^#{1,3} (.+)$/gm)].map((heading) => slugger.slug(heading[1] as string)))
   const seen = new Set<string>()
   for (const rule of alerts) {
     const name = rule.alert as string
