@@ -7,7 +7,7 @@ import { registerHooks } from 'node:module'
 import { pathToFileURL } from 'node:url'
 
 /** What BENCH_ABLATE can name; bench/ablation.ts says what each stand-in leaves out. */
-const DUTIES = ['metrics', 'locks', 'idempotency', 'rate-limit', 'deadline', 'bulkhead', 'validation', 'serialisation'] as const
+const DUTIES = ['metrics', 'locks', 'idempotency', 'rate-limit', 'deadline', 'bulkhead', 'validation', 'serialisation', 'undici-spans', 'trace-log-fields'] as const
 type Duty = typeof DUTIES[number]
 
 const STAND_INS: Record<string, string> = {
@@ -45,6 +45,18 @@ export class Bulkhead {
 }`
 }
 
+STAND_INS['undici-spans'] = `export class UndiciInstrumentation {
+  setTracerProvider () {}
+  setMeterProvider () {}
+  getConfig () { return { enabled: true } }
+  enable () {}
+  disable () {}
+}`
+STAND_INS['trace-log-fields'] = `import fp from 'fastify-plugin'
+export function tracingPlugin (instrumentation) {
+  return fp(async function tracing (app) { await app.register(instrumentation.plugin()) }, { name: 'tracing' })
+}`
+
 /** Module (under dist) each stand-in replaces. */
 const REPLACED: Partial<Record<Duty, string>> = {
   metrics: 'plugins/metrics.js',
@@ -52,7 +64,8 @@ const REPLACED: Partial<Record<Duty, string>> = {
   idempotency: 'plugins/idempotency.js',
   'rate-limit': 'plugins/rate-limit.js',
   deadline: 'plugins/upstream-deadline.js',
-  bulkhead: 'gooten/bulkhead.js'
+  bulkhead: 'gooten/bulkhead.js',
+  'trace-log-fields': 'telemetry/fastify-plugin.js'
 }
 
 const [distArg] = process.argv.slice(2)
@@ -78,11 +91,17 @@ export default function ablatedFastify (options) {
   return app
 }`)
 const TRANSPORT = `${dist}gooten/transport.js`
+// With tracing on: no HTTP client span per Gooten call (the instrumentation is never subscribed).
+const NO_UNDICI_SPANS = `${dist}__no-undici-instrumentation.js`
+sources.set(NO_UNDICI_SPANS, STAND_INS['undici-spans'] as string)
 
 registerHooks({
   resolve (specifier, context, nextResolve) {
     if (wrapFastify && specifier === 'fastify' && context.parentURL === `${dist}app.js`) {
       return { url: FASTIFY_WRAPPER, format: 'module', shortCircuit: true }
+    }
+    if (off.has('undici-spans') && specifier === '@opentelemetry/instrumentation-undici' && context.parentURL === `${dist}telemetry/sdk.js`) {
+      return { url: NO_UNDICI_SPANS, format: 'module', shortCircuit: true }
     }
     return nextResolve(specifier, context)
   },

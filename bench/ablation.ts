@@ -25,9 +25,10 @@ const ROUNDS = number('BENCH_ROUNDS', 5)
 /** Full cancels per measured run: each needs a fresh order, and the simulator keeps 10 000. */
 const FLOWS = Math.floor(number('BENCH_FLOWS', 6000) / CONNECTIONS) * CONNECTIONS
 const WARMUP_FLOWS = 8000
-const SIM_PORT = number('BENCH_SIM_PORT', 47510)
-const FIRST_PORT = number('BENCH_PORT', 47520)
-const COLLECTOR_PORT = number('BENCH_COLLECTOR_PORT', 47509)
+// Below the ephemeral range (32768 up), where an outgoing connection could hold a port first.
+const SIM_PORT = number('BENCH_SIM_PORT', 31510)
+const FIRST_PORT = number('BENCH_PORT', 31520)
+const COLLECTOR_PORT = number('BENCH_COLLECTOR_PORT', 31509)
 const out = process.env.BENCH_OUT ?? `ablation-${SET}`
 const standard = isStandardRun(['BENCH_OUT', 'BENCH_DIST', 'BENCH_CONCURRENCY', 'BENCH_ROUNDS', 'BENCH_FLOWS', 'BENCH_ABLATION_FLAGS', 'BENCH_SERVICE_NODE_OPTIONS'])
 
@@ -78,7 +79,9 @@ function variants (): Variant[] {
         WHOLE,
         { id: 'tracing on, always_off', what: 'tracing on, no request sampled', env: TRACED('always_off') },
         { id: 'tracing on, 10%', what: 'parentbased_traceidratio 0.1', env: TRACED('parentbased_traceidratio', '0.1') },
-        { id: 'tracing on, 100%', what: 'every request sampled', env: TRACED('always_on') }
+        { id: 'tracing on, 100%', what: 'every request sampled', env: TRACED('always_on') },
+        { id: '10%, no undici spans', what: 'traced at 0.1 without @opentelemetry/instrumentation-undici', env: TRACED('parentbased_traceidratio', '0.1'), ablate: ['undici-spans'] },
+        { id: '10%, no trace ids in logs', what: 'traced at 0.1 without our hooks (trace ids on log lines, problem code on the span)', env: TRACED('parentbased_traceidratio', '0.1'), ablate: ['trace-log-fields'] }
       ]
     case 'heap': {
       const flags = process.env.BENCH_ABLATION_FLAGS?.split('|').filter(Boolean) ?? [
