@@ -23,14 +23,14 @@ const SET = process.env.BENCH_ABLATION ?? 'duties'
 const CONNECTIONS = number('BENCH_CONCURRENCY', 50)
 const ROUNDS = number('BENCH_ROUNDS', 5)
 /** Full cancels per measured run: each needs a fresh order, and the simulator keeps 10 000. */
-const FLOWS = Math.floor(number('BENCH_FLOWS', 6000) / CONNECTIONS) * CONNECTIONS
-const WARMUP_FLOWS = 8000
+const FLOWS = Math.floor(number('BENCH_FLOWS', 3000) / CONNECTIONS) * CONNECTIONS
+const WARMUP_FLOWS = number('BENCH_WARMUP_FLOWS', 4000)
 // Below the ephemeral range (32768 up), where an outgoing connection could hold a port first.
 const SIM_PORT = number('BENCH_SIM_PORT', 31510)
 const FIRST_PORT = number('BENCH_PORT', 31520)
 const COLLECTOR_PORT = number('BENCH_COLLECTOR_PORT', 31509)
 const out = process.env.BENCH_OUT ?? `ablation-${SET}`
-const standard = isStandardRun(['BENCH_OUT', 'BENCH_DIST', 'BENCH_CONCURRENCY', 'BENCH_ROUNDS', 'BENCH_FLOWS', 'BENCH_ABLATION_FLAGS', 'BENCH_SERVICE_NODE_OPTIONS'])
+const standard = isStandardRun(['BENCH_OUT', 'BENCH_DIST', 'BENCH_CONCURRENCY', 'BENCH_ROUNDS', 'BENCH_FLOWS', 'BENCH_WARMUP_FLOWS', 'BENCH_ABLATION_FLAGS', 'BENCH_SERVICE_NODE_OPTIONS'])
 
 /** One process to measure: the floor, or the service with some duties off, other V8 flags, tracing or another build. */
 interface Variant {
@@ -187,6 +187,14 @@ interface Row {
   problems: number
 }
 
+async function stopAll (): Promise<void> {
+  for (const target of running) await target.proc.stop()
+  await simulator.proc.stop()
+  await sink?.close()
+}
+process.once('SIGINT', () => { stopAll().finally(() => process.exit(130)) })
+process.once('SIGTERM', () => { stopAll().finally(() => process.exit(143)) })
+
 try {
   const other = await foreignLoad([simulator.proc.pid])
   if (other > 0.25) log(`warning: other processes keep ${other.toFixed(2)} cores busy; figures will be noisy`)
@@ -266,7 +274,5 @@ try {
   log(`wrote ${written.join(', ')}`)
   if (table.some((t) => t.problems > 0)) process.exitCode = 1
 } finally {
-  for (const target of running) await target.proc.stop()
-  await simulator.proc.stop()
-  await sink?.close()
+  await stopAll()
 }
