@@ -4,8 +4,8 @@
 // process, pinned to core 0, warmed once; then each round measures every variant back to back, in
 // an order rotated from round to round, and the report gives per-variant medians over the rounds
 // of the ratios to the floor and to the whole service taken within each round.
-// BENCH_ABLATION picks the set of variants: duties (default), tracing, heap (V8 flags; more with
-// BENCH_ABLATION_FLAGS='--a|--b --c'), compare (BENCH_BEFORE_DIST, a build to set beside this one).
+// BENCH_ABLATION picks the set of variants: duties (default), tracing, heap (V8 flags in place of
+// npm start's; others with BENCH_ABLATION_FLAGS='--a|--b --c'), compare (BENCH_BEFORE_DIST, a build to set beside this one).
 // Writes bench/results/raw/<BENCH_OUT or ablation-<set>>.{json,md}; a run with no overrides also
 // writes the committed summary bench/results/ablation.md (duties) or ablation-<set>.md.
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -41,7 +41,8 @@ interface Variant {
   /** Duties switched off by bench/ablated-service.ts. */
   ablate?: string[]
   env?: Record<string, string>
-  nodeOptions?: string
+  /** V8 flags in place of those the service ships with (npm start's). */
+  nodeFlags?: string[]
   dist?: string
 }
 
@@ -60,7 +61,7 @@ const TRACED = (sampler: string, arg?: string): Record<string, string> => ({
   ...(arg === undefined ? {} : { OTEL_TRACES_SAMPLER_ARG: arg })
 })
 const FLOOR: Variant = { id: 'floor', what: 'bench/bare-proxy.ts: the same two Gooten calls and nothing else', floor: true }
-const WHOLE: Variant = { id: 'service', what: 'the whole service, as it ships (tracing off)' }
+const WHOLE: Variant = { id: 'service', what: 'the whole service, as it ships (tracing off, npm start\'s node flags)' }
 
 function variants (): Variant[] {
   switch (SET) {
@@ -88,7 +89,11 @@ function variants (): Variant[] {
         '--max-semi-space-size=1', '--max-semi-space-size=2', '--max-semi-space-size=4', '--max-semi-space-size=8', '--max-semi-space-size=16',
         '--max-old-space-size=64', '--max-old-space-size=96', '--max-semi-space-size=4 --max-old-space-size=96'
       ]
-      return [FLOOR, WHOLE, ...flags.map((nodeOptions): Variant => ({ id: nodeOptions, what: `NODE_OPTIONS=${nodeOptions}`, nodeOptions }))]
+      return [
+        FLOOR,
+        { id: 'no flags', what: 'V8 sizes the heap itself', nodeFlags: [] },
+        ...flags.map((line): Variant => ({ id: line, what: `node ${line} dist/server.js`, nodeFlags: line.split(' ') }))
+      ]
     }
     case 'compare': {
       const before = process.env.BENCH_BEFORE_DIST
@@ -143,10 +148,10 @@ async function start (variant: Variant, port: number): Promise<Running> {
   } else {
     const env: Record<string, string> = { ...settings.env, ...common, LOG_LEVEL: settings.logLevel, ...variant.env }
     if (variant.env?.OTEL_TRACES_SAMPLER !== undefined && sink !== undefined) env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url
-    if (variant.nodeOptions !== undefined) env.NODE_OPTIONS = variant.nodeOptions
     if (variant.ablate !== undefined) env.BENCH_ABLATE = variant.ablate.join(',')
     const dist = variant.dist ?? build.dist
-    proc = spawnPinned(variant.id, core(0), variant.ablate === undefined ? [`${dist}server.js`] : [entry, dist], env, logFile)
+    const flags = variant.nodeFlags ?? settings.nodeFlags
+    proc = spawnPinned(variant.id, core(0), [...flags, ...(variant.ablate === undefined ? [`${dist}server.js`] : [entry, dist])], env, logFile)
   }
   await waitUntilOk(`${url}/health/ready`, proc)
   return { variant, proc, url, idleRssMb: Math.round(rssMb(proc.pid) * 10) / 10 }
