@@ -101,9 +101,9 @@ function variants (): Variant[] {
       const dist = before.endsWith('/') ? before : `${before}/`
       return [
         FLOOR,
-        { id: 'before', what: `the build in ${before}`, dist },
-        { id: 'after', what: 'this build' },
-        { id: 'before, tracing on, 10%', what: 'the build before, traced at 0.1', dist, env: TRACED('parentbased_traceidratio', '0.1') },
+        { id: 'before', what: `the build in ${before}, no node flags`, dist, nodeFlags: [] },
+        { id: 'after', what: 'this build, npm start\'s node flags' },
+        { id: 'before, tracing on, 10%', what: 'the build before, traced at 0.1, no node flags', dist, nodeFlags: [], env: TRACED('parentbased_traceidratio', '0.1') },
         { id: 'after, tracing on, 10%', what: 'this build, traced at 0.1', env: TRACED('parentbased_traceidratio', '0.1') }
       ]
     }
