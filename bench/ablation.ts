@@ -269,7 +269,7 @@ try {
   ]
   const footer = [
     '',
-    'Absolute CPU per cancel (medians, µs; comparable within this run only): ' + table.map((t) => `${t.id} ${t.usPerCancel}`).join(', ') + '.',
+    `Ratios only: absolute times on a shared machine say more about its other load than about the service (they are in ${out}.json).`,
     ...(spans === undefined ? [] : ['', `The span receiver got ${spans.exports} OTLP exports (${spans.bytes} bytes) holding ${spans.marked} \`gooten cancelItems\` spans.`])
   ]
   const markdown = [...header, ...lines, ...footer, ''].join('\n')
