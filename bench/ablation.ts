@@ -41,6 +41,8 @@ interface Variant {
   /** Duties switched off by bench/ablated-service.ts. */
   ablate?: string[]
   env?: Record<string, string>
+  /** Another variant's id: the report adds this one's CPU ÷ that one's, round by round (traced ÷ untraced). */
+  versus?: string
   /** V8 flags in place of those the service ships with (npm start's). */
   nodeFlags?: string[]
   dist?: string
@@ -72,7 +74,7 @@ function variants (): Variant[] {
         { id: 'no logging', what: 'LOG_LEVEL=silent: no access or audit line', env: { LOG_LEVEL: 'silent' } },
         ...DUTY_STAND_INS.map(([duty, what]): Variant => ({ id: `no ${duty}`, what, ablate: [duty] })),
         { id: 'all of these off', what: 'every duty above off at once: Fastify, routing, the domain and the Gooten client remain', env: { LOG_LEVEL: 'silent' }, ablate: DUTY_STAND_INS.map(([duty]) => duty) },
-        { id: 'tracing on, 10%', what: 'OTLP export to a receiver in the bench process, parentbased_traceidratio 0.1', env: TRACED('parentbased_traceidratio', '0.1') }
+        { id: 'tracing on, 10%', what: 'OTLP export to a receiver in the bench process, parentbased_traceidratio 0.1', env: TRACED('parentbased_traceidratio', '0.1'), versus: 'service' }
       ]
     case 'tracing':
       return [
@@ -103,8 +105,8 @@ function variants (): Variant[] {
         FLOOR,
         { id: 'before', what: `the build in ${before}, no node flags`, dist, nodeFlags: [] },
         { id: 'after', what: 'this build, npm start\'s node flags' },
-        { id: 'before, tracing on, 10%', what: 'the build before, traced at 0.1, no node flags', dist, nodeFlags: [], env: TRACED('parentbased_traceidratio', '0.1') },
-        { id: 'after, tracing on, 10%', what: 'this build, traced at 0.1', env: TRACED('parentbased_traceidratio', '0.1') }
+        { id: 'before, tracing on, 10%', what: 'the build before, traced at 0.1, no node flags', dist, nodeFlags: [], env: TRACED('parentbased_traceidratio', '0.1'), versus: 'before' },
+        { id: 'after, tracing on, 10%', what: 'this build, traced at 0.1', env: TRACED('parentbased_traceidratio', '0.1'), versus: 'after' }
       ]
     }
     default:
@@ -243,7 +245,7 @@ try {
     toWhole: round2(median(row.toWhole)),
     toWholeRange: [round2(Math.min(...row.toWhole)), round2(Math.max(...row.toWhole))],
     idleRssMb: row.idleRssMb,
-    rssMaxMb: median(row.rssMaxMb),
+    rssMaxMb: Math.round(median(row.rssMaxMb) * 10) / 10,
     otherCores: round2(median(row.other)),
     problems: row.problems,
     runs: row.usPerCancel
@@ -267,7 +269,14 @@ try {
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...table.map((t) => `| ${t.id} | ${t.what} | ${t.toFloor === null ? '' : `${t.toFloor.toFixed(2)}× (${t.toFloorRange?.map((x) => x.toFixed(2)).join('–')})`} | ${t.toWhole.toFixed(2)}× (${t.toWholeRange.map((x) => x.toFixed(2)).join('–')}) | ${t.id === wholeId ? '' : `${Math.round((1 - t.toWhole) * 100)}%`} | ${t.idleRssMb} | ${t.rssMaxMb} | ${t.otherCores} | ${t.problems} |`)
   ]
+  const versus = list.filter((v) => v.versus !== undefined).map((v) => {
+    const mine = (rows.get(v.id) as Row).usPerCancel
+    const theirs = (rows.get(v.versus as string) as Row).usPerCancel
+    const ratios = mine.map((us, i) => us / (theirs[i] as number))
+    return `${v.id} ÷ ${v.versus as string}: ${round2(median(ratios)).toFixed(2)}× (${ratios.map((r) => round2(r).toFixed(2)).join(', ')} by round)`
+  })
   const footer = [
+    ...(versus.length === 0 ? [] : ['', 'CPU per cancel, round by round:', '', ...versus.map((line) => `- ${line}`)]),
     '',
     `Ratios only: absolute times on a shared machine say more about its other load than about the service (they are in ${out}.json).`,
     ...(spans === undefined ? [] : ['', `The span receiver got ${spans.exports} OTLP exports (${spans.bytes} bytes) holding ${spans.marked} \`gooten cancelItems\` spans.`])
