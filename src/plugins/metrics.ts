@@ -7,6 +7,8 @@ import { problemResponse } from '../http/problem-responses.js'
 export interface ServiceMetrics extends UpstreamObserver {
   inFlight: (count: number) => void
   circuit: (state: CircuitState) => void
+  /** An MCP tool call answered, by tool and whether it was a result or a tool error (both are HTTP 200). */
+  mcpToolCall: (tool: string, outcome: 'ok' | 'tool_error') => void
 }
 
 declare module 'fastify' {
@@ -32,6 +34,7 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
   const inFlight = new Gauge({ name: 'gooten_upstream_in_flight', help: 'Gooten calls in flight', registers: [registry] })
   const circuit = new Gauge({ name: 'gooten_upstream_circuit_state', help: '1 for the circuit breaker\'s current state', labelNames: ['state'], registers: [registry] })
   for (const state of CIRCUIT_STATES) circuit.set({ state }, state === 'closed' ? 1 : 0)
+  const toolCalls = new Counter({ name: 'mcp_tool_calls_total', help: 'MCP tool calls, by tool and outcome (ok or tool_error)', labelNames: ['tool', 'outcome'], registers: [registry] })
 
   // Label sets bound once and kept: prom-client hashes a labels object on every inc() and observe().
   const bound = <T extends { labels: (labels: Record<string, string>) => unknown }>(metric: T) => {
@@ -60,7 +63,8 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
     inFlight: (count) => inFlight.set(count),
     circuit: (current) => {
       for (const state of CIRCUIT_STATES) circuit.set({ state }, state === current ? 1 : 0)
-    }
+    },
+    mcpToolCall: (tool, outcome) => toolCalls.inc({ tool, outcome })
   } satisfies ServiceMetrics)
 
   app.addHook('onResponse', (request, reply, done) => {
@@ -78,7 +82,7 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
       tags: ['operations'],
       operationId: 'getMetrics',
       summary: 'Prometheus metrics',
-      description: 'Request counts and latencies by route and status; Gooten calls by operation and outcome; retries; circuit state; calls in flight. Needs no caller key: keep it on the internal network.',
+      description: 'Request counts and latencies by route and status; Gooten calls by operation and outcome; retries; circuit state; calls in flight; MCP tool calls by tool and outcome. Needs no caller key: keep it on the internal network.',
       security: [],
       produces: ['text/plain'],
       response: {
