@@ -30,7 +30,7 @@ export type ToolRefusalCode =
 /** A tool's answer: a result, or a refusal in our words (plain data, so a confirm's can be stored and replayed). */
 export type ToolOutcome<T> =
   | { ok: true, result: T }
-  | { ok: false, code: ProblemCode | ToolRefusalCode, detail: string, items?: unknown[] }
+  | { ok: false, code: ProblemCode | ToolRefusalCode, detail: string, items?: unknown[], requestId?: string }
 
 export type PreviewResult = Static<typeof PreviewOutput>
 export type ConfirmResult = Static<typeof ConfirmOutput>
@@ -135,7 +135,8 @@ export class PreviewedCancellations {
         if (unexpected) throw error
         return answer
       }
-      outcome = answer
+      // Kept with the id of the request that ran it, as a replayed result keeps its own.
+      outcome = { ...answer, requestId: request.requestId }
     }
     try {
       await idempotency.complete(claim.claim, { status: 200, contentType: 'application/json', body: JSON.stringify(outcome) })

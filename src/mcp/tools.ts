@@ -58,7 +58,7 @@ const SCHEMAS = {
 function rendered (outcome: ToolOutcome<Record<string, unknown>>, summary: (result: Record<string, unknown>) => string, requestId: string): CallToolResult {
   if (!outcome.ok) {
     const { ok: _ok, ...problem } = outcome
-    return { isError: true, content: [{ type: 'text', text: `${outcome.detail}\n${JSON.stringify({ ...problem, requestId })}` }] }
+    return { isError: true, content: [{ type: 'text', text: `${outcome.detail}\n${JSON.stringify({ requestId, ...problem })}` }] }
   }
   return { content: [{ type: 'text', text: `${summary(outcome.result)}\n${JSON.stringify(outcome.result)}` }], structuredContent: outcome.result }
 }
