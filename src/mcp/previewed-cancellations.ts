@@ -27,10 +27,11 @@ export type ToolRefusalCode =
   | 'CONFIRMATION_OF_ANOTHER_CALLER'
   | 'CONFIRMATION_IN_USE'
 
-/** A tool's answer: a result, or a refusal in our words (plain data, so a confirm's can be stored and replayed). */
-export type ToolOutcome<T> =
-  | { ok: true, result: T }
-  | { ok: false, code: ProblemCode | ToolRefusalCode, detail: string, items?: unknown[], requestId?: string }
+/** A refusal in our words, with the per-item picture when there is one. */
+export interface ToolFailure { ok: false, code: ProblemCode | ToolRefusalCode, detail: string, items?: unknown[], requestId?: string }
+
+/** A tool's answer: a result or a refusal (plain data, so a confirm's can be stored and replayed). */
+export type ToolOutcome<T> = { ok: true, result: T } | ToolFailure
 
 export type PreviewResult = Static<typeof PreviewOutput>
 export type ConfirmResult = Static<typeof ConfirmOutput>
@@ -58,10 +59,10 @@ const KEPT_AFTER_EXPIRY_MS = 60 * 60 * 1000
 /** The store key of a confirmation: a hash, so the confirmation itself is never written anywhere. */
 const keyOf = (confirmation: string): string => createHash('sha256').update(confirmation).digest('hex')
 
-const refused = (code: ToolRefusalCode, detail: string): ToolOutcome<never> => ({ ok: false, code, detail })
+const refused = (code: ToolRefusalCode, detail: string): ToolFailure => ({ ok: false, code, detail })
 
 /** An error as the outcome a caller sees: our problem code and words, with the per-item picture when there is one. */
-export function failed (error: unknown): ToolOutcome<never> & { unexpected: boolean, retryable: boolean } {
+export function failed (error: unknown): ToolFailure & { unexpected: boolean, retryable: boolean } {
   const problem = toProblem(error)
   const items = problem.body?.items as unknown[] | undefined
   return {

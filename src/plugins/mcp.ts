@@ -19,9 +19,8 @@ function jsonRpcError (reply: FastifyReply, status: number, code: number, messag
 /** The web-standard request the MCP transport reads: method, headers and URL; the body is already parsed. */
 function webRequest (request: FastifyRequest): Request {
   const headers = new Headers()
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value)
-  }
+  const raw = request.raw.rawHeaders
+  for (let index = 0; index + 1 < raw.length; index += 2) headers.append(raw[index] as string, raw[index + 1] as string)
   return new Request(`http://mcp.invalid${request.url}`, { method: request.method, headers })
 }
 

@@ -37,7 +37,7 @@ const textOf = (result: CallToolResult): string => result.content.map((block) =>
 const structured = (result: CallToolResult): Record<string, unknown> & { items: Array<Record<string, unknown>> } =>
   result.structuredContent as Record<string, unknown> & { items: Array<Record<string, unknown>> }
 
-async function preview (client: Client, orderId = demo.safeId, itemIds = [demo.items.new, demo.items.hold]): Promise<string> {
+async function preview (client: Client, orderId: string = demo.safeId, itemIds: number[] = [demo.items.new, demo.items.hold]): Promise<string> {
   const result = await call(client, 'preview_cancellation', { orderId, itemIds })
   const confirmation = structured(result).confirmation
   if (typeof confirmation !== 'string') throw new Error(`no confirmation in ${textOf(result)}`)
@@ -192,6 +192,7 @@ t.test('two replicas sharing Redis: a preview on one, confirms on both at once, 
   const replay = await call(onB, 'confirm_cancellation', { confirmation })
   t.equal(structured(replay).replayed, true, 'the other replica replays the first result')
   t.equal(sim.callCount('cancelItems'), 1)
+  t.match(textOf(await call(onB, 'confirm_cancellation', { confirmation: `${confirmation}x` })), /"code":"CONFIRMATION_UNKNOWN"/)
 })
 
 t.test('refused in our words: another caller\'s confirmation, a read-only caller, an unknown one', async (t) => {
