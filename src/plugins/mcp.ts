@@ -4,7 +4,6 @@ import { toProblem } from '../http/error-mapping.js'
 import { ProblemError } from '../http/problems.js'
 import { PreviewedCancellations, type ToolRequest } from '../mcp/previewed-cancellations.js'
 import { mcpServerFor, type ToolName } from '../mcp/tools.js'
-import { sendProblem } from './problems.js'
 
 export interface McpOptions {
   /** Epoch milliseconds, for confirmations' expiry; tests move it. */
@@ -48,18 +47,18 @@ const mcp: FastifyPluginAsync<McpOptions> = async (app, options) => {
     done(request.headers.origin === undefined ? undefined : new ProblemError('FORBIDDEN', 'Requests from web pages (with an Origin header) are not accepted on /mcp.'))
   })
 
-  // A body that is not JSON is a JSON-RPC parse error, in JSON-RPC's shape; everything else
-  // (no key, rate limits, size, media type) is the service's usual problem answer.
+  // A body that is not JSON (the route has no schema, so nothing else fails validation) is a JSON-RPC
+  // parse error, in JSON-RPC's shape. Everything else (no key, rate limits, size, media type, a bug)
+  // goes on to the service's own handler: its usual problem answer, and its log line for a bug.
   app.setErrorHandler(async (error, request, reply) => {
-    const problem = toProblem(error)
-    if (problem.code !== 'VALIDATION_FAILED') return sendProblem(request, reply, problem)
-    request.problemCode = problem.code
+    if (toProblem(error).code !== 'VALIDATION_FAILED') throw error
+    request.problemCode = 'VALIDATION_FAILED'
     return jsonRpcError(reply, 400, -32700, 'Parse error: the body is not valid JSON.')
   })
 
   app.post('/mcp', { schema: { hide: true } }, async (request, reply) => {
+    // The tools called, on the access line; none for a request that called none (initialize, tools/list).
     const tools: string[] = []
-    request.accessDetails = { mcp: tools }
     const toolRequest: ToolRequest = {
       caller: request.caller,
       readOnly: request.callerReadOnly,
@@ -70,6 +69,7 @@ const mcp: FastifyPluginAsync<McpOptions> = async (app, options) => {
     const server = mcpServerFor(toolRequest, {
       previews,
       counted: (tool: ToolName, outcome) => {
+        if (tools.length === 0) request.accessDetails = { mcp: tools }
         tools.push(`${tool}:${outcome}`)
         metrics.mcpToolCall(tool, outcome)
       }

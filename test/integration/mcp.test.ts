@@ -118,6 +118,7 @@ t.test('list, preview and confirm end to end; the audit line says MCP; the confi
   ])
   const access = logs.find('request finished').filter((line) => line.route === '/mcp')
   t.ok(access.some((line) => JSON.stringify(line.mcp) === '["confirm_cancellation:ok"]' && line.caller === 'support' && line.status === 200), 'the access line names the tool')
+  t.ok(access.some((line) => line.mcp === undefined), 'and names none for a request that called none (initialize)')
   const metrics = await (await app.inject({ url: '/metrics' })).body
   t.match(metrics, /mcp_tool_calls_total\{tool="confirm_cancellation",outcome="ok"\} 1/)
   t.match(metrics, /http_requests_total\{method="POST",route="\/mcp",status="200"\}/)
