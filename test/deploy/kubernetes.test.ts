@@ -135,7 +135,7 @@ t.test('the kustomization applies exactly the manifests present, and not the exa
 
 t.test('the container\'s environment is a configuration the service accepts', async (t) => {
   const known = new Set(ENVIRONMENT_VARIABLES)
-  // The OpenTelemetry SDK reads the standard OTEL_* variables itself (README, Tracing).
+  // The OpenTelemetry SDK reads the standard OTEL_* variables itself (docs/operations.md, Tracing).
   for (const name of Object.keys(environment)) t.ok(known.has(name) || name.startsWith('OTEL_'), `${name} is a variable the service reads`)
 
   const credentials = ['GOOTEN_RECIPE_ID', 'GOOTEN_PARTNER_BILLING_KEY', 'API_KEYS']
@@ -231,7 +231,7 @@ t.test('the route reaches the Service, and Service, PDB, HPA and NetworkPolicy t
   }
 })
 
-t.test('the gateway routes the API, its docs and the health checks, and not /metrics', async (t) => {
+t.test('the gateway routes the API, the MCP endpoint, its docs and the health checks, and not /metrics', async (t) => {
   const matches = route.spec?.rules?.flatMap((rule) => rule.matches ?? []) ?? []
   // The Gateway API's rules: Exact is the whole path; PathPrefix matches whole path segments.
   const routed = (path: string): boolean => matches.some((match) => {
@@ -247,8 +247,8 @@ t.test('the gateway routes the API, its docs and the health checks, and not /met
     const concrete = path.replace('{orderId}', SEED.demo.safeId)
     t.equal(routed(concrete), path !== '/metrics', path)
   }
-  for (const path of ['/docs', '/docs/json', '/docs/static/index.html']) t.ok(routed(path), path)
-  for (const path of ['/', '/metrics/', '/ordersx', '/docsx']) t.notOk(routed(path), path)
+  for (const path of ['/docs', '/docs/json', '/docs/static/index.html', '/mcp']) t.ok(routed(path), path)
+  for (const path of ['/', '/metrics/', '/ordersx', '/docsx', '/mcpx', '/mcp/x']) t.notOk(routed(path), path)
 })
 
 t.test('the pod runs as the image\'s node user, read-only, without privileges or an API token', async (t) => {
