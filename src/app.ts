@@ -13,6 +13,7 @@ import contentEncoding from './plugins/content-encoding.js'
 import expectations from './plugins/expectations.js'
 import gooten from './plugins/gooten.js'
 import idempotency from './plugins/idempotency.js'
+import mcp from './plugins/mcp.js'
 import metrics from './plugins/metrics.js'
 import overload from './plugins/overload.js'
 import problems, { sendProblem } from './plugins/problems.js'
@@ -50,6 +51,8 @@ export interface BuildAppOptions {
   processMetrics?: boolean
   /** Set only when tracing is on (src/telemetry); without it the app has no tracing code at all. */
   tracing?: AppTracing
+  /** Epoch milliseconds, for the expiry of MCP confirmations (default Date.now); tests move it. */
+  now?: () => number
 }
 
 const REQUEST_TIMEOUT_MS = 10_000
@@ -133,7 +136,8 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(gooten, { dispatcher: options.dispatcher, tracing: options.tracing })
 
   await app.register(healthRoutes)
-  // The order routes, with what only they need: callers, rate limits, body encoding, a deadline, idempotency.
+  // The order routes and the MCP endpoint, with what only they need: callers, rate limits, body
+  // encoding, a deadline, idempotency.
   await app.register(async function ordersApi (orders) {
     await orders.register(callerAuth)
     await orders.register(rateLimit)
@@ -141,6 +145,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     await orders.register(upstreamDeadline)
     await orders.register(idempotency)
     await orders.register(ordersRoutes)
+    await orders.register(mcp, options.now === undefined ? {} : { now: options.now })
   })
   return app
 }

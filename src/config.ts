@@ -30,6 +30,7 @@ const EnvSchema = Type.Object({
   TRUST_PROXY: Type.Optional(Type.String({ pattern: '^(true|false|[0-9a-fA-F.:/]+(, *[0-9a-fA-F.:/]+)*)$' })),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 120000 }),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ default: 1000, minimum: 0, maximum: 60000 }),
+  MCP_CONFIRMATION_TTL_MS: Type.Integer({ default: 300000, minimum: 1000, maximum: 3600000 }),
   // OpenTelemetry's own variables that decide whether tracing starts and how it exports (docs/operations.md, Tracing);
   // the SDK reads the rest (headers, timeouts, sampler, batching, resource) itself.
   OTEL_SDK_DISABLED: Type.Optional(Type.String()),
@@ -107,6 +108,8 @@ export interface Config {
   trustProxy: boolean | string[]
   /** Event-loop delay beyond which requests are shed with 503; 0: never. */
   overloadMaxEventLoopDelayMs: number
+  /** How long a confirmation from the MCP preview tool may be used. */
+  mcpConfirmationTtlMs: number
   /** OpenTelemetry tracing; undefined: off, and no OpenTelemetry module is ever loaded. */
   tracing: { protocol: OtlpProtocol } | undefined
 }
@@ -228,6 +231,7 @@ export function loadConfig (environment: Record<string, string | undefined>): Co
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     overloadMaxEventLoopDelayMs: env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+    mcpConfirmationTtlMs: env.MCP_CONFIRMATION_TTL_MS,
     tracing: parseTracing(env)
   }
 }

@@ -71,6 +71,7 @@ gooten-order-proxy demo: the service talks to a built-in Gooten simulator (no cr
   service      ${service}
   Swagger UI   ${service}/docs
   metrics      ${service}/metrics
+  MCP          ${service}/mcp  (for AI assistants: docs/mcp.md)
   simulator    ${simulator}  (seeded orders; state resets when the demo restarts)
 
 Try:

@@ -4,6 +4,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who is calling: the caller key's name, or 'anonymous' when keys are off. */
     caller: string
+    /** More for this request's access line, from the route that served it (the MCP tools called). */
+    accessDetails: Record<string, unknown> | undefined
   }
 }
 
@@ -13,6 +15,7 @@ declare module 'fastify' {
  */
 export default fp(async function requestLog (app) {
   app.decorateRequest('caller', 'anonymous')
+  app.decorateRequest('accessDetails', undefined)
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
@@ -30,6 +33,7 @@ export default fp(async function requestLog (app) {
     if (request.problemCode !== undefined) line.code = request.problemCode
     const calls = request.upstream?.calls
     if (calls !== undefined && calls.length > 0) line.upstream = calls
+    if (request.accessDetails !== undefined) Object.assign(line, request.accessDetails)
     request.log.info(line, 'request finished')
     done()
   })

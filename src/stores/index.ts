@@ -4,6 +4,9 @@ import type { Config } from '../config.js'
 import { InProcessLocks } from './locks/in-process.js'
 import { RedisLockBackend } from './locks/redis-backend.js'
 import { SharedLocks } from './locks/shared.js'
+import { MemoryConfirmationStore } from './confirmations/memory.js'
+import { RedisConfirmationStore } from './confirmations/redis.js'
+import type { ConfirmationStore } from './confirmations/types.js'
 import { MemoryIdempotencyStore } from './idempotency/memory.js'
 import type { StoreLogger } from './redis-connection.js'
 import { RedisIdempotencyStore } from './idempotency/redis.js'
@@ -11,6 +14,8 @@ import type { IdempotencyStore } from './idempotency/types.js'
 
 export interface Stores {
   idempotency: IdempotencyStore
+  /** What MCP previews promised, beside the idempotency records that make each confirmation single use. */
+  confirmations: ConfirmationStore
   locks: OrderLocks
   /** Set when REDIS_URL is: the rate limiter shares it. */
   redis: Redis | undefined
@@ -26,7 +31,7 @@ export async function createStores (config: Config, log: StoreLogger, availabili
   const holdMs = config.upstream.timeoutMs + VERIFICATION_AND_MARGIN_MS
   if (config.redisUrl === undefined) {
     availability(true)
-    return { idempotency: new MemoryIdempotencyStore(holdMs), locks: new InProcessLocks(), redis: undefined, close: async () => {} }
+    return { idempotency: new MemoryIdempotencyStore(holdMs), confirmations: new MemoryConfirmationStore(), locks: new InProcessLocks(), redis: undefined, close: async () => {} }
   }
   // Loaded only when configured: ioredis adds some 6 MB to every process that never uses it.
   const { connectRedis } = await import('./redis-connection.js')
@@ -36,6 +41,7 @@ export async function createStores (config: Config, log: StoreLogger, availabili
   await firstConnection(redis)
   return {
     idempotency: new RedisIdempotencyStore(redis, holdMs),
+    confirmations: new RedisConfirmationStore(redis),
     locks: new SharedLocks(new RedisLockBackend(redis, holdMs)),
     redis,
     close: async () => { disconnect() }

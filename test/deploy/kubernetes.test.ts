@@ -325,7 +325,7 @@ t.test('the route reaches the Service, and Service, PDB, HPA and NetworkPolicy t
   }
 })
 
-t.test('the gateway routes the API, its docs and the health checks, and not /metrics', async (t) => {
+t.test('the gateway routes the API, the MCP endpoint, its docs and the health checks, and not /metrics', async (t) => {
   const matches = route.spec?.rules?.flatMap((rule) => rule.matches ?? []) ?? []
   // The Gateway API's rules: Exact is the whole path; PathPrefix matches whole path segments.
   const routed = (path: string): boolean => matches.some((match) => {
@@ -341,8 +341,8 @@ t.test('the gateway routes the API, its docs and the health checks, and not /met
     const concrete = path.replace('{orderId}', SEED.demo.safeId)
     t.equal(routed(concrete), path !== '/metrics', path)
   }
-  for (const path of ['/docs', '/docs/json', '/docs/static/index.html']) t.ok(routed(path), path)
-  for (const path of ['/', '/metrics/', '/ordersx', '/docsx']) t.notOk(routed(path), path)
+  for (const path of ['/docs', '/docs/json', '/docs/static/index.html', '/mcp']) t.ok(routed(path), path)
+  for (const path of ['/', '/metrics/', '/ordersx', '/docsx', '/mcpx', '/mcp/x']) t.notOk(routed(path), path)
 })
 
 t.test('the pod runs as the image\'s node user, read-only, without privileges or an API token', async (t) => {

@@ -1,0 +1,99 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
+import { toProblem } from '../http/error-mapping.js'
+import { ProblemError } from '../http/problems.js'
+import { PreviewedCancellations, type ToolRequest } from '../mcp/previewed-cancellations.js'
+import { mcpServerFor, type ToolName } from '../mcp/tools.js'
+
+export interface McpOptions {
+  /** Epoch milliseconds, for confirmations' expiry; tests move it. */
+  now?: () => number
+}
+
+/** A JSON-RPC error answer, as the MCP transport gives its own (id null: the request could not be read). */
+function jsonRpcError (reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
+  return reply.code(status).type('application/json').send({ jsonrpc: '2.0', error: { code, message }, id: null })
+}
+
+/** The web-standard request the MCP transport reads: method, headers and URL; the body is already parsed. */
+function webRequest (request: FastifyRequest): Request {
+  const headers = new Headers()
+  const raw = request.raw.rawHeaders
+  for (let index = 0; index + 1 < raw.length; index += 2) headers.append(raw[index] as string, raw[index + 1] as string)
+  return new Request(`http://mcp.invalid${request.url}`, { method: request.method, headers })
+}
+
+/**
+ * POST /mcp: the Model Context Protocol's Streamable HTTP transport, stateless (a fresh server and
+ * transport per request, so any replica serves any request), answering JSON rather than event
+ * streams. It sits in the order routes' scope: the same caller keys, rate limits and deadline.
+ */
+const mcp: FastifyPluginAsync<McpOptions> = async (app, options) => {
+  const { stores, cancellation, config, metrics } = app
+  const previews = new PreviewedCancellations({
+    cancellation,
+    confirmations: stores.confirmations,
+    idempotency: stores.idempotency,
+    confirmationTtlMs: config.mcpConfirmationTtlMs,
+    now: options.now ?? Date.now,
+    audit: (request, { reason, ...fields }) => {
+      request.log.info({ audit: 'cancel', via: 'mcp', caller: request.caller, ...fields, reason: reason === undefined ? null : app.redactSecrets(reason) }, 'cancel audit')
+    }
+  })
+
+  // The MCP specification asks servers to check Origin against DNS rebinding: a web page must not
+  // reach /mcp through a browser. MCP hosts are not browsers and send none.
+  app.addHook('onRequest', (request, _reply, done) => {
+    done(request.headers.origin === undefined ? undefined : new ProblemError('FORBIDDEN', 'Requests from web pages (with an Origin header) are not accepted on /mcp.'))
+  })
+
+  // A body that is not JSON (the route has no schema, so nothing else fails validation) is a JSON-RPC
+  // parse error, in JSON-RPC's shape. Everything else (no key, rate limits, size, media type, a bug)
+  // goes on to the service's own handler: its usual problem answer, and its log line for a bug.
+  app.setErrorHandler(async (error, request, reply) => {
+    if (toProblem(error).code !== 'VALIDATION_FAILED') throw error
+    request.problemCode = 'VALIDATION_FAILED'
+    return jsonRpcError(reply, 400, -32700, 'Parse error: the body is not valid JSON.')
+  })
+
+  app.post('/mcp', { schema: { hide: true } }, async (request, reply) => {
+    // The tools called, on the access line; none for a request that called none (initialize, tools/list).
+    const tools: string[] = []
+    const toolRequest: ToolRequest = {
+      caller: request.caller,
+      readOnly: request.callerReadOnly,
+      requestId: request.id,
+      upstream: request.upstream,
+      log: request.log
+    }
+    const server = mcpServerFor(toolRequest, {
+      previews,
+      counted: (tool: ToolName, outcome) => {
+        if (tools.length === 0) request.accessDetails = { mcp: tools }
+        tools.push(`${tool}:${outcome}`)
+        metrics.mcpToolCall(tool, outcome)
+      }
+    })
+    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
+    await server.connect(transport)
+    try {
+      const response = await transport.handleRequest(webRequest(request), { parsedBody: request.body })
+      reply.code(response.status)
+      response.headers.forEach((value, name) => { reply.header(name, value) })
+      const text = await response.text()
+      return await reply.send(text === '' ? undefined : text)
+    } finally {
+      await server.close()
+    }
+  })
+
+  // Stateless: no event stream to open with GET and no session to end with DELETE (the specification's 405).
+  app.route({
+    method: ['GET', 'DELETE'],
+    url: '/mcp',
+    schema: { hide: true },
+    handler: async (_request, reply) => jsonRpcError(reply.header('allow', 'POST'), 405, -32000, 'Method not allowed: this MCP endpoint is stateless; send JSON-RPC requests with POST.')
+  })
+}
+
+export default mcp
