@@ -16,7 +16,7 @@ export const ItemResultSchema = Type.Object({
     'not_attempted', // a pre-check failed for another item, so nothing was forwarded
     'unknown' // the cancel call's effect could not be confirmed
   ]),
-  previousStatus: Type.Union([Type.String(), Type.Null()], { description: 'Gooten status before this request, as Gooten spells it; null when the item is not in the order.' }),
+  previousStatus: Type.Union([Type.String(), Type.Null()], { description: 'Gooten status before this request, as Gooten spells it; null when the item is not in the order, or the order lists it more than once with different statuses.' }),
   reason: Type.Optional(Type.String({ description: 'Why, in our words (failed, not_attempted, unknown).' }))
 }, { $id: 'ItemResult', title: 'ItemResult', additionalProperties: false })
 export type ItemResult = Static<typeof ItemResultSchema>

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { UpstreamObserver } from '../gooten/client.js'
 import type { CircuitState } from '../gooten/circuit-breaker.js'
 import { problemResponse } from '../http/problem-responses.js'
+import { onRequestEnd } from './request-end.js'
 
 export interface ServiceMetrics extends UpstreamObserver {
   inFlight: (count: number) => void
@@ -63,14 +64,14 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
     }
   } satisfies ServiceMetrics)
 
-  app.addHook('onResponse', (request, reply, done) => {
+  // Counted also when the caller hung up before the answer was written.
+  onRequestEnd(app, (request, reply) => {
     const route = request.routeOptions.url ?? '<unmatched>'
     const status = reply.statusCode
     const key = `${request.method} ${route} ${status}`
     const labels = { method: request.method, route, status: String(status) }
     requestCount(key, labels).inc()
     requestLatency(key, labels).observe(reply.elapsedTime / 1000)
-    done()
   })
 
   app.get('/metrics', {
