@@ -45,17 +45,28 @@ async function send (n: number): Promise<void> {
   statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1
 }
 
+/** RSS and the V8 heap in use (from /metrics), in MB. */
+async function sample (): Promise<string> {
+  const metrics = await (await fetch(`${service.url}/metrics`)).text()
+  const heapUsed = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1]) / 1024 / 1024
+  return `RSS ${rssMb(service.proc.pid).toFixed(0)} MB, heap used ${heapUsed.toFixed(0)} MB`
+}
+
 try {
   // A few hundred first, so start-up allocation and JIT are not counted as records.
   for (let n = 0; n < 200; n++) await send(-1 - n)
-  const before = rssMb(service.proc.pid)
+  log(`source: ${build.source}; ${process.env.BENCH_SERVICE_NODE_OPTIONS ?? ''}`)
+  log(`before: ${await sample()}`)
   let next = 0
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < keys) await send(next++)
-  }))
-  const after = rssMb(service.proc.pid)
-  log(`source: ${build.source}; ${keys} keys; statuses ${JSON.stringify(statuses)}; answer ${answerBytes} bytes`)
-  log(`service RSS: ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after (+${(after - before).toFixed(0)} MB), peak ${peakRssMb(service.proc.pid).toFixed(0)} MB`)
+  for (let done = 0; done < keys; done = next) {
+    const upTo = Math.min(keys, done + 10_000)
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (next < upTo && service.proc.child.exitCode === null) await send(next++)
+    }))
+    if (service.proc.child.exitCode !== null) throw new Error(`the service exited after ${next} keys`)
+    log(`after ${next} keys: ${await sample()}`)
+  }
+  log(`statuses ${JSON.stringify(statuses)}; answer ${answerBytes} bytes; peak RSS ${peakRssMb(service.proc.pid).toFixed(0)} MB`)
   if (redisUrl !== undefined) {
     const redis = new Redis(redisUrl)
     const [key] = (await redis.scan('0', 'MATCH', 'gop:idem:*', 'COUNT', 1000))[1]

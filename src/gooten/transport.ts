@@ -6,7 +6,7 @@ import { parseRetryAfter } from './retry-after.js'
 
 /**
  * The largest answer read. Cancel replies are small, but an order document grows with its items:
- * 0.7 kB each in Gooten's documented shape (a 5,000-item order measured 3.5 MB), more with long
+ * 0.6 to 0.7 kB each in Gooten's documented shape (a 5,000-item order measured 3.1 to 3.5 MB), more with long
  * image URLs and Meta. 16 MiB reads a 5,000-item order of up to 3.3 kB an item (docs/reliability.md)
  * and still bounds what one call can make us buffer.
  */
