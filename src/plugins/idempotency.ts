@@ -32,8 +32,10 @@ export default fp(async function idempotency (app) {
     async function claim (request: FastifyRequest, reply: FastifyReply, idempotencyKey: string): Promise<FastifyReply | undefined> {
       // Hashed: keys are caller-chosen text, and the store key must be bounded and opaque.
       const key = createHash('sha256').update(`${request.caller}\n${route.url}\n${idempotencyKey}`).digest('hex')
+      // Hashed too: compared for equality only, and a hundred item ids would take some 900 bytes of every record.
+      const fingerprint = createHash('sha256').update((fingerprintOf as (request: FastifyRequest) => string)(request)).digest('base64url')
       // A store that cannot be reached throws StoreUnavailableError: 503, and nothing is cancelled.
-      const outcome = await store.claim(key, (fingerprintOf as (request: FastifyRequest) => string)(request))
+      const outcome = await store.claim(key, fingerprint)
       switch (outcome.kind) {
         case 'claimed':
           request.idempotencyClaim = outcome.claim

@@ -473,7 +473,8 @@ t.test('answers Gooten gave but we cannot use do not open the circuit: it follow
 t.test('an order whose document we cannot use is remembered by its id for a while: not fetched in a loop', async (t) => {
   const poison = { ...ORDER, Items: [{ ...ORDER.Items[0], Status: null }] }
   const server = await startServer(t, (req, res) => sendJson(res, 200, req.url?.includes('id=poison') === true ? poison : ORDER))
-  const clock = { now: 0 }
+  // Not 0: lru-cache reads a start time of 0 as "no expiry".
+  const clock = { now: 1000 }
   const h = harness(server.pool, server.origin, { unreadableOrders: new UnreadableOrders(() => clock.now) })
   const first = h.context()
   t.match(await failure(h.client.getOrder('poison', first)), { failure: 'order_unreadable', details: { unreadable: 'item_without_status' } })
