@@ -102,6 +102,10 @@ export function playFault (fault: Fault | undefined, ex: Exchange, answer: Answe
       answer()
       ex.send(BARE_SUCCESS)
       break
+    case 'had-error-after-apply':
+      answer()
+      ex.send(json(200, envelope([entry('', fault.message ?? 'An unexpected error occurred.', '')])))
+      break
     case 'close-keepalive':
       ex.send(answer(), { connectionClose: true })
       break
