@@ -54,7 +54,8 @@ t.test('two replicas on one Redis, at the edges', async (t) => {
   const env = processEnv(sim.url, { REDIS_URL: redis.url, API_KEYS, LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '1000' })
   const replicas = [runServer(env), runServer(env)]
   t.teardown(() => { for (const replica of replicas) replica.child.kill('SIGKILL') })
-  const urls = await Promise.all(replicas.map(async (replica) => await listeningUrl(replica)))
+  // Two processes compiling the service at once: give them longer than one.
+  const urls = await Promise.all(replicas.map(async (replica) => await listeningUrl(replica, { withinMs: 180_000 })))
 
   t.test('five reads of an order Gooten serves but we cannot use, per replica: that order gets 502, the service stays ready', async (t) => {
     sim.reset()
