@@ -135,7 +135,7 @@ t.test('the kustomization applies exactly the manifests present, and not the exa
 
 t.test('the container\'s environment is a configuration the service accepts', async (t) => {
   const known = new Set(ENVIRONMENT_VARIABLES)
-  // The OpenTelemetry SDK reads the standard OTEL_* variables itself (README, Tracing).
+  // The OpenTelemetry SDK reads the standard OTEL_* variables itself (docs/operations.md, Tracing).
   for (const name of Object.keys(environment)) t.ok(known.has(name) || name.startsWith('OTEL_'), `${name} is a variable the service reads`)
 
   const credentials = ['GOOTEN_RECIPE_ID', 'GOOTEN_PARTNER_BILLING_KEY', 'API_KEYS']
