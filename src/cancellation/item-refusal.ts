@@ -1,4 +1,4 @@
-import { pastPreProductionReason } from './plan.js'
+import { NOT_IN_ORDER, pastPreProductionReason } from './plan.js'
 import { REFUSAL_TEXT } from './reconcile.js'
 import type { ItemResult } from './types.js'
 
@@ -11,9 +11,8 @@ const RECOGNISED = new Set([REFUSAL_TEXT.not_cancellable_status, REFUSAL_TEXT.no
 
 /** Classifies a failed item: our pre-checks (not in the order, past pre-production), or Gooten's refusal. */
 export function refusalOf (item: ItemResult): ItemRefusal {
-  // Only the not-in-order pre-check answers an item without a status.
-  if (item.previousStatus === null) return 'not_in_order'
-  if (item.reason === pastPreProductionReason(item.previousStatus)) return 'past_pre_production'
+  if (item.reason === NOT_IN_ORDER) return 'not_in_order'
+  if (item.previousStatus !== null && item.reason === pastPreProductionReason(item.previousStatus)) return 'past_pre_production'
   // A failed item always carries a reason.
   return RECOGNISED.has(item.reason as string) ? 'refused_by_gooten' : 'unknown'
 }

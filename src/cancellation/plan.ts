@@ -1,6 +1,6 @@
 import type { GootenOrder } from '../gooten/types.js'
 import { CancellationError } from './errors.js'
-import { classifyStatus } from './status-policy.js'
+import { classifyStatus, normaliseStatus } from './status-policy.js'
 import type { ItemResult } from './types.js'
 
 export interface PlannedItem {
@@ -19,45 +19,69 @@ export interface CancelPlan {
 }
 
 const NOT_ATTEMPTED = 'Not forwarded: another requested item failed a pre-check.'
+/** The reason a pre-check gives an item the order does not list (item-refusal.ts tells it apart by this text). */
+export const NOT_IN_ORDER = 'The order has no item with this id.'
 
 /** The reason a pre-check gives an item past pre-production (item-refusal.ts tells it apart by this text). */
 export const pastPreProductionReason = (status: string): string =>
   `Status ${status} is past pre-production; Gooten no longer cancels this item.`
 
 /**
+ * Each item id's status, or null when Gooten's document lists the id more than once with
+ * different statuses: such a document cannot say whether the item may be cancelled, and a guess
+ * (the first listing, say) could cancel an item already in production.
+ */
+export function statusesById (order: GootenOrder): Map<number, string | null> {
+  const statusById = new Map<number, string | null>()
+  for (const item of order.items) {
+    if (item.itemId === null) continue
+    const seen = statusById.get(item.itemId)
+    if (seen === undefined) statusById.set(item.itemId, item.status)
+    else if (seen !== null && normaliseStatus(seen) !== normaliseStatus(item.status)) statusById.set(item.itemId, null)
+  }
+  return statusById
+}
+
+const AMBIGUOUS = 'Gooten\'s order lists this item more than once, with different statuses; it cannot be checked, so nothing was forwarded.'
+
+/**
  * All-or-nothing pre-checks: every requested item must be in the order and either cancellable
  * or already cancelled; otherwise nothing is forwarded.
  */
 export function planCancellation (order: GootenOrder, requested: readonly number[]): CancelPlan {
-  const statusById = new Map<number, string>()
-  for (const item of order.items) {
-    if (item.itemId !== null && !statusById.has(item.itemId)) statusById.set(item.itemId, item.status)
-  }
+  const statusById = statusesById(order)
   const found = requested.map((itemId) => ({ itemId, previousStatus: statusById.get(itemId) }))
 
   if (found.some((item) => item.previousStatus === undefined)) {
     const items = found.map(({ itemId, previousStatus }): ItemResult => previousStatus === undefined
-      ? { itemId, result: 'failed', previousStatus: null, reason: 'The order has no item with this id.' }
+      ? { itemId, result: 'failed', previousStatus: null, reason: NOT_IN_ORDER }
       : { itemId, result: 'not_attempted', previousStatus, reason: NOT_ATTEMPTED })
     const missing = items.filter((item) => item.result === 'failed').length
     throw new CancellationError('ITEMS_NOT_IN_ORDER', `${missing} of the requested items are not in this order.`, items)
   }
 
   const classified = found.map(({ itemId, previousStatus }) => {
-    const status = previousStatus as string
-    return { itemId, previousStatus: status, class: classifyStatus(status) }
+    const status = previousStatus as string | null
+    return { itemId, previousStatus: status, class: status === null ? 'ambiguous' : classifyStatus(status) }
   })
-  if (classified.some((item) => item.class === 'not_cancellable')) {
-    const items = classified.map(({ itemId, previousStatus, class: statusClass }): ItemResult => statusClass === 'not_cancellable'
-      ? { itemId, result: 'failed', previousStatus, reason: pastPreProductionReason(previousStatus) }
-      : { itemId, result: 'not_attempted', previousStatus, reason: NOT_ATTEMPTED })
+  if (classified.some((item) => item.class === 'not_cancellable' || item.class === 'ambiguous')) {
+    const items = classified.map(({ itemId, previousStatus, class: statusClass }): ItemResult => {
+      if (statusClass === 'ambiguous') return { itemId, result: 'failed', previousStatus, reason: AMBIGUOUS }
+      return statusClass === 'not_cancellable'
+        ? { itemId, result: 'failed', previousStatus, reason: pastPreProductionReason(previousStatus as string) }
+        : { itemId, result: 'not_attempted', previousStatus, reason: NOT_ATTEMPTED }
+    })
     const blocked = items.filter((item) => item.result === 'failed').length
-    throw new CancellationError('ITEMS_NOT_CANCELLABLE', `${blocked} of the requested items are no longer cancellable.`, items)
+    const ambiguous = classified.filter((item) => item.class === 'ambiguous').length
+    const detail = ambiguous === 0
+      ? `${blocked} of the requested items are no longer cancellable.`
+      : `${blocked} of the requested items cannot be cancelled; Gooten's order lists ${ambiguous} of them more than once with different statuses.`
+    throw new CancellationError('ITEMS_NOT_CANCELLABLE', detail, items)
   }
 
   const items = classified.map(({ itemId, previousStatus, class: statusClass }) => ({
     itemId,
-    previousStatus,
+    previousStatus: previousStatus as string,
     alreadyCancelled: statusClass === 'cancelled'
   }))
   return { items, toForward: items.filter((item) => !item.alreadyCancelled).map((item) => item.itemId) }

@@ -2,7 +2,7 @@ import type { CallContext } from '../gooten/client.js'
 import { GootenError } from '../gooten/errors.js'
 import type { GootenOrder } from '../gooten/types.js'
 import { CancellationError, OutcomeUnknownError, UnaddressableOrderError } from './errors.js'
-import { planCancellation, type CancelPlan } from './plan.js'
+import { planCancellation, statusesById, type CancelPlan } from './plan.js'
 import type { GootenGateway, OrderLocks } from './ports.js'
 import { reconcile, resultsFor, withoutForwarding } from './reconcile.js'
 import { classifyStatus } from './status-policy.js'
@@ -28,10 +28,15 @@ export class CancellationService {
 
   async view (orderId: string, context: CallContext): Promise<OrderView> {
     const order = await this.#lookup(orderId, context)
+    // An id listed twice with different statuses is not cancellable under either listing.
+    const statusById = statusesById(order)
     return {
       orderId: order.safeId ?? orderId,
       gootenOrderId: order.gootenId,
-      items: order.items.map((item) => ({ ...item, cancellable: classifyStatus(item.status) === 'cancellable' }))
+      items: order.items.map((item) => ({
+        ...item,
+        cancellable: classifyStatus(item.status) === 'cancellable' && (item.itemId === null || statusById.get(item.itemId) !== null)
+      }))
     }
   }
 
@@ -102,9 +107,10 @@ export class CancellationService {
     let nowCancelled = new Set<number>()
     try {
       const order = await this.options.gooten.getOrder(request.orderId, context)
-      nowCancelled = new Set(order.items
-        .filter((item) => item.itemId !== null && classifyStatus(item.status) === 'cancelled')
-        .map((item) => item.itemId as number))
+      // Cancelled only where every listing of the id says so.
+      nowCancelled = new Set([...statusesById(order)]
+        .filter(([, status]) => status !== null && classifyStatus(status) === 'cancelled')
+        .map(([itemId]) => itemId))
     } catch (error) {
       context.log.warn({ op: 'getOrder', outcome: (error as GootenError).failure }, 'could not verify the cancel outcome')
     }

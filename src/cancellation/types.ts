@@ -37,7 +37,7 @@ export const OUTCOME_MEANINGS = {
 export const ItemResultSchema = Type.Object({
   itemId: Type.Integer(),
   result: DescribedEnum('What happened to this item:', ITEM_RESULT_MEANINGS),
-  previousStatus: Type.Union([Type.String(), Type.Null()], { description: 'Gooten status before this request, as Gooten spells it; null when the item is not in the order.' }),
+  previousStatus: Type.Union([Type.String(), Type.Null()], { description: 'Gooten status before this request, as Gooten spells it; null when the item is not in the order, or the order lists it more than once with different statuses.' }),
   reason: Type.Optional(Type.String({ description: 'Why, in our words (failed, not_attempted, unknown).' }))
 }, { $id: 'ItemResult', title: 'ItemResult', additionalProperties: false })
 export type ItemResult = Static<typeof ItemResultSchema>

@@ -8,6 +8,7 @@ import { interpretCancel, interpretOrder, type RawAnswer } from './interpret.js'
 import type { RetryBudget } from './retry-budget.js'
 import { send } from './transport.js'
 import type { GootenCancelReply, GootenOrder } from './types.js'
+import { UnreadableOrders } from './unreadable-orders.js'
 
 /** Structured logger: the adapter logs objects, never URLs. */
 export interface UpstreamLogger {
@@ -61,6 +62,8 @@ export interface GootenClientOptions {
   tracer?: UpstreamTracer
   /** Source of randomness for backoff jitter; injectable for tests. */
   random?: () => number
+  /** Orders whose document could not be used, answered from memory for a while; injectable for tests. */
+  unreadableOrders?: UnreadableOrders
 }
 
 interface UpstreamCall {
@@ -86,11 +89,19 @@ function cancelMayRetry (error: GootenError): boolean {
   return error.failure === 'connection_failed' && error.details.neverSent === true
 }
 
-/** What a failed call tells the circuit breaker about Gooten's health. */
+// Gooten's health, as the circuit breaker and readiness follow it: it could not be reached, it
+// did not answer in time, or it said it is failing or overloaded (5xx, 429).
+const UNHEALTHY = new Set<GootenFailure>(['unavailable', 'connection_failed', 'timeout'])
+
+/**
+ * What a failed call tells the circuit breaker about Gooten's health. An answer that arrived but
+ * that we cannot use (one order's odd document, HTML, an unknown shape, a refusal) shows Gooten
+ * up and answering: one odd order must not pause every call and take every replica out.
+ */
 function healthSignal (failure: GootenError): 'healthy' | 'unhealthy' | 'none' {
   // The deadline had passed before the call was sent: nothing was learnt.
   if (failure.failure === 'timeout' && failure.details.neverSent === true) return 'none'
-  return failure.failure === 'not_found' ? 'healthy' : 'unhealthy'
+  return UNHEALTHY.has(failure.failure) ? 'unhealthy' : 'healthy'
 }
 
 export class GootenClient {
@@ -99,9 +110,11 @@ export class GootenClient {
   readonly #random: () => number
   readonly #credentials: string
   readonly #recipeQuery: string
+  readonly #unreadable: UnreadableOrders
 
   constructor (options: GootenClientOptions) {
     this.#options = options
+    this.#unreadable = options.unreadableOrders ?? new UnreadableOrders()
     this.#observer = options.observer
     this.#random = options.random ?? Math.random
     // Percent-encoded once: the billing key is base64-like and holds + / =. Gooten's order lookup
@@ -112,8 +125,15 @@ export class GootenClient {
 
   /** Looks an order up by Safe Order ID or numeric GootenId. */
   async getOrder (orderId: string, context: CallContext): Promise<GootenOrder> {
+    const remembered = this.#unreadable.recall(orderId)
+    if (remembered !== undefined) throw remembered
     const pathAndQuery = `/api/v/5/source/api/orders?id=${encodeURIComponent(orderId)}&${this.#recipeQuery}`
-    return await this.#call('getOrder', { method: 'GET', pathAndQuery }, context, interpretOrder, lookupMayRetry)
+    try {
+      return await this.#call('getOrder', { method: 'GET', pathAndQuery }, context, interpretOrder, lookupMayRetry)
+    } catch (error) {
+      if ((error as GootenError).failure === 'order_unreadable') this.#unreadable.remember(orderId, error as GootenError)
+      throw error
+    }
   }
 
   /** Cancels the given OrderItemIds of the order with this numeric GootenId, in one call. */

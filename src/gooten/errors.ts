@@ -6,7 +6,8 @@ export type UpstreamOp = 'getOrder' | 'cancelItems'
  */
 export type GootenFailure =
   | 'not_found' // Gooten has no such order
-  | 'bad_response' // HTML, invalid JSON, an unknown shape, HadError, an unexpected status
+  | 'bad_response' // HTML, invalid JSON, HadError, an unexpected status, a cancel reply we cannot read
+  | 'order_unreadable' // Gooten served the order's document, but this service cannot use it: that order's problem
   | 'credentials_refused' // Gooten rejected our recipe id or billing key: a misconfiguration
   | 'unavailable' // 429 / 5xx from Gooten
   | 'connection_failed' // refused, reset, DNS, TLS
@@ -14,8 +15,16 @@ export type GootenFailure =
   | 'circuit_open' // we stopped calling Gooten for a while after repeated failures
   | 'overloaded' // too many upstream calls in flight already
 
+/** Why Gooten's document for one order cannot be used. */
+export type UnreadableReason =
+  | 'item_without_status' // an item's Status is missing, null or not text
+  | 'unknown_shape' // JSON, but not an order document in a shape we know
+  | 'too_large' // the body is over the cap (transport.ts)
+
 export interface GootenErrorDetails {
   status?: number
+  /** Set with `order_unreadable`. */
+  unreadable?: UnreadableReason
   /** Gooten's Retry-After, in milliseconds, when it sent one. */
   retryAfterMs?: number
   /** True only when the request provably never left this process (refused, connect timeout, shed). */

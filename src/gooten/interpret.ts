@@ -1,4 +1,4 @@
-import { GootenError, type UpstreamOp } from './errors.js'
+import { GootenError, type UnreadableReason, type UpstreamOp } from './errors.js'
 import { toId, toOrder } from './order-mapper.js'
 import { isCancelReply, isEnvelope, isMessageOnly, isOrderDocument, type ErrorEntry } from './schemas.js'
 import type { GootenCancelReply, GootenOrder, RefusalReason } from './types.js'
@@ -71,8 +71,23 @@ export function interpretOrder (answer: RawAnswer): GootenOrder {
   }
   if (answer.status === 404) throw notFound()
   if (answer.status < 200 || answer.status > 299) throw bad('getOrder', `HTTP ${answer.status}`, answer.status)
-  if (!isOrderDocument.Check(json)) throw bad('getOrder', 'an order of unknown shape', answer.status)
+  if (!isOrderDocument.Check(json)) throw unreadableOrder(unreadableReason(json), answer.status)
   return toOrder(json)
+}
+
+/**
+ * A readable answer about one order that we cannot use: that order's problem, not a sign that
+ * Gooten is down (the circuit breaker does not count it).
+ */
+export function unreadableOrder (reason: UnreadableReason, status: number): GootenError {
+  return new GootenError('order_unreadable', 'getOrder', 'Gooten\'s document for this order cannot be used', { status, unreadable: reason })
+}
+
+/** An order document whose items are all objects, one of which has no text Status, lacks a status; anything else is a shape we do not know. */
+function unreadableReason (json: unknown): UnreadableReason {
+  const items = (json as { Items?: unknown } | null)?.Items
+  if (!Array.isArray(items) || !items.every((item) => typeof item === 'object' && item !== null)) return 'unknown_shape'
+  return items.some((item: { Status?: unknown }) => typeof item.Status !== 'string') ? 'item_without_status' : 'unknown_shape'
 }
 
 function refusalReason (entry: ErrorEntry): RefusalReason {
@@ -83,14 +98,16 @@ function refusalReason (entry: ErrorEntry): RefusalReason {
   return 'unrecognised'
 }
 
-/** Gooten's error entries have no documented item field: look in AttemptedValue, then in the text. */
+/**
+ * The item a refusal is about, only where Gooten names it in a field meant for a value:
+ * AttemptedValue (FluentValidation's field for the value refused), or a PropertyName that is
+ * exactly an id. Digits in the message are never read as an id: "…at 2025-01-01…" is a date,
+ * not item 2025. An entry that names no requested id leaves its item to a lookup.
+ */
 function refusedItemId (entry: ErrorEntry, requested: ReadonlySet<number>): number | null {
-  const attempted = toId(entry.AttemptedValue)
-  if (attempted !== null && requested.has(attempted)) return attempted
-  const text = `${entry.PropertyName ?? ''} ${entry.ErrorMessage ?? ''}`
-  for (const match of text.matchAll(/[0-9]{1,15}/g)) {
-    const id = Number(match[0])
-    if (requested.has(id)) return id
+  for (const candidate of [entry.AttemptedValue, entry.PropertyName]) {
+    const id = toId(typeof candidate === 'string' ? candidate.trim() : candidate)
+    if (id !== null && requested.has(id)) return id
   }
   return null
 }
@@ -111,12 +128,19 @@ export function interpretCancel (answer: RawAnswer, requestedIds: readonly numbe
   const requested = new Set(requestedIds)
   const succeeded = (json.Success ?? []).map(toId).filter((id): id is number => id !== null && requested.has(id))
   const refusals = new Map<number, RefusalReason>()
+  let unattributed = 0
   for (const entry of json.Errors ?? []) {
     const itemId = refusedItemId(entry, requested)
-    if (itemId !== null) refusals.set(itemId, refusalReason(entry))
+    if (itemId === null) unattributed++
+    else refusals.set(itemId, refusalReason(entry))
   }
   // An answer that names none of the items (`{"HadError":false}`, a bare message) says nothing about
-  // what happened: the service reads the order again rather than report them refused.
-  if (succeeded.length === 0 && refusals.size === 0) throw bad('cancelItems', 'a cancel reply that names none of the items', answer.status)
+  // what happened: the service reads the order again rather than report them refused. So does one
+  // whose refusals name no item while an item is neither confirmed nor refused by id: the refusal
+  // may or may not be about it.
+  const unaccounted = requestedIds.some((id) => !refusals.has(id) && !succeeded.includes(id))
+  if ((succeeded.length === 0 && refusals.size === 0) || (unattributed > 0 && unaccounted)) {
+    throw bad('cancelItems', 'a cancel reply that does not say what happened to every item', answer.status)
+  }
   return { succeeded, refusals }
 }

@@ -1,11 +1,16 @@
 import type { Dispatcher } from 'undici'
 import type { Deadline } from './deadline.js'
 import { GootenError, type UpstreamOp } from './errors.js'
-import type { RawAnswer } from './interpret.js'
+import { unreadableOrder, type RawAnswer } from './interpret.js'
 import { parseRetryAfter } from './retry-after.js'
 
-/** Gooten's answers are small JSON documents; anything bigger is not one we trust or buffer. */
-export const MAX_RESPONSE_BYTES = 1024 * 1024
+/**
+ * The largest answer read. Cancel replies are small, but an order document grows with its items:
+ * 0.6 to 0.7 kB each in Gooten's documented shape (a 5,000-item order measured 3.1 to 3.5 MB), more with long
+ * image URLs and Meta. 16 MiB reads a 5,000-item order of up to 3.3 kB an item (docs/reliability.md)
+ * and still bounds what one call can make us buffer.
+ */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 const PER_CALL_HEADERS_TIMEOUT_MS = 5000
 const PER_CALL_BODY_IDLE_TIMEOUT_MS = 5000
 
@@ -61,7 +66,8 @@ async function readCapped (op: UpstreamOp, body: Dispatcher.ResponseData['body']
     body.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size > MAX_RESPONSE_BYTES) {
-        fail(new GootenError('bad_response', op, 'Gooten answered a body over 1 MiB', { status }))
+        // An order too big to read is that order's problem; a cancel reply that big is not one we know.
+        fail(op === 'getOrder' ? unreadableOrder('too_large', status) : new GootenError('bad_response', op, 'Gooten answered a body over the size cap', { status }))
         return
       }
       chunks.push(chunk)
@@ -85,7 +91,7 @@ function toBody (text: string, contentType: string): RawAnswer['body'] {
   }
 }
 
-/** One HTTP exchange with Gooten: sends, reads at most 1 MiB, always consumes or destroys the body. */
+/** One HTTP exchange with Gooten: sends, reads at most MAX_RESPONSE_BYTES, always consumes or destroys the body. */
 export async function send (dispatcher: Dispatcher, request: UpstreamRequest): Promise<RawAnswer> {
   const remainingMs = request.deadline.remainingMs
   if (remainingMs <= 0) {

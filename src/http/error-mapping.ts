@@ -1,5 +1,6 @@
 import { CancellationError, OrderBusyError, OutcomeUnknownError, UnaddressableOrderError } from '../cancellation/errors.js'
-import { GootenError, type GootenFailure } from '../gooten/errors.js'
+import { GootenError, type GootenFailure, type UnreadableReason } from '../gooten/errors.js'
+import { MAX_RESPONSE_BYTES } from '../gooten/transport.js'
 import { StoreUnavailableError } from '../stores/errors.js'
 import { ProblemError, type ProblemCode } from './problems.js'
 
@@ -16,6 +17,7 @@ export interface MappedProblem {
 const UPSTREAM_CODE: Record<GootenFailure, ProblemCode> = {
   not_found: 'ORDER_NOT_FOUND',
   bad_response: 'UPSTREAM_BAD_RESPONSE',
+  order_unreadable: 'ORDER_UNREADABLE',
   credentials_refused: 'UPSTREAM_BAD_RESPONSE',
   unavailable: 'UPSTREAM_UNAVAILABLE',
   connection_failed: 'UPSTREAM_UNAVAILABLE',
@@ -28,6 +30,7 @@ const UPSTREAM_CODE: Record<GootenFailure, ProblemCode> = {
 const UPSTREAM_DETAIL: Record<GootenFailure, string> = {
   not_found: 'Gooten has no order with this id.',
   bad_response: 'Gooten answered something this service could not read; nothing more is known.',
+  order_unreadable: 'Gooten\'s document for this order cannot be used.',
   credentials_refused: 'Gooten refused this service\'s credentials; operators have been alerted.',
   unavailable: 'Gooten kept failing; try again later.',
   connection_failed: 'Gooten could not be reached; try again later.',
@@ -36,9 +39,18 @@ const UPSTREAM_DETAIL: Record<GootenFailure, string> = {
   timeout: 'Gooten did not answer within the request deadline.'
 }
 
+const UNREADABLE_WHY: Record<UnreadableReason, string> = {
+  item_without_status: 'has an item without a status, so its items cannot be checked',
+  unknown_shape: 'is not in a shape this service knows',
+  too_large: `is over ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB, the most this service reads`
+}
+const UNREADABLE_AFTER = 'nothing was forwarded. Other orders are not affected; asking again will not help until Gooten\'s document changes.'
+
 function fromUpstream (error: GootenError): MappedProblem {
   const code = UPSTREAM_CODE[error.failure]
-  const mapped: MappedProblem = { code, detail: UPSTREAM_DETAIL[error.failure] }
+  const reason = error.details.unreadable
+  const detail = reason === undefined ? UPSTREAM_DETAIL[error.failure] : `Gooten's document for this order ${UNREADABLE_WHY[reason]}; ${UNREADABLE_AFTER}`
+  const mapped: MappedProblem = { code, detail }
   if (code === 'UPSTREAM_UNAVAILABLE') mapped.retryAfterSeconds = Math.max(1, Math.ceil((error.details.retryAfterMs ?? 1000) / 1000))
   return mapped
 }

@@ -54,6 +54,7 @@ const PROBLEM_EXAMPLES: Record<ProblemCode, { detail: string, extras?: Record<st
   RATE_LIMITED: { detail: 'Over 600 requests per minute; retry in 1 minute.' },
   INTERNAL_ERROR: { detail: 'Something went wrong on our side.' },
   UPSTREAM_BAD_RESPONSE: { detail: 'Gooten answered something this service could not read; nothing more is known.' },
+  ORDER_UNREADABLE: { detail: 'Gooten\'s document for this order has an item without a status, so its items cannot be checked; nothing was forwarded. Other orders are not affected; asking again will not help until Gooten\'s document changes.' },
   UPSTREAM_UNAVAILABLE: { detail: 'Gooten kept failing; try again later.' },
   STORE_UNAVAILABLE: { detail: 'The shared store is unavailable; nothing was cancelled. Retry shortly.' },
   NOT_READY: { detail: 'The service is shutting down; retry on another replica.' },
@@ -89,7 +90,7 @@ function responses (codes: ProblemCode[]): Record<number, ReturnType<typeof prob
 
 const COMMON: ProblemCode[] = [
   'VALIDATION_FAILED', 'UNAUTHORIZED', 'EXPECTATION_FAILED', 'RATE_LIMITED', 'ORDER_NOT_FOUND', 'INTERNAL_ERROR',
-  'UPSTREAM_BAD_RESPONSE', 'UPSTREAM_UNAVAILABLE', 'NOT_READY', 'SERVICE_OVERLOADED', 'UPSTREAM_TIMEOUT'
+  'UPSTREAM_BAD_RESPONSE', 'ORDER_UNREADABLE', 'UPSTREAM_UNAVAILABLE', 'NOT_READY', 'SERVICE_OVERLOADED', 'UPSTREAM_TIMEOUT'
 ]
 
 /** The problem answers each route documents, grouped by status. */

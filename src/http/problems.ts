@@ -17,6 +17,7 @@ export const PROBLEMS = {
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },
   UPSTREAM_BAD_RESPONSE: { status: 502, title: 'Gooten answered something we cannot trust' },
+  ORDER_UNREADABLE: { status: 502, title: 'Gooten\'s document for this order cannot be used' },
   UPSTREAM_UNAVAILABLE: { status: 503, title: 'Gooten is unavailable' },
   STORE_UNAVAILABLE: { status: 503, title: 'The shared store is unavailable' },
   NOT_READY: { status: 503, title: 'The service is not ready' },

@@ -5,7 +5,7 @@ import type { CallContext } from '../gooten/client.js'
 import { toProblem } from '../http/error-mapping.js'
 import { PROBLEMS, type ProblemCode } from '../http/problems.js'
 import type { ConfirmationStore } from '../stores/confirmations/types.js'
-import type { IdempotencyStore } from '../stores/idempotency/types.js'
+import { ANSWER_TTL_MS, type IdempotencyStore } from '../stores/idempotency/types.js'
 import type { ConfirmOutput, PreviewOutput } from './schemas.js'
 
 type LogMethod = (fields: object, message: string) => void
@@ -140,7 +140,7 @@ export class PreviewedCancellations {
       outcome = { ...answer, requestId: request.requestId }
     }
     try {
-      await idempotency.complete(claim.claim, { status: 200, contentType: 'application/json', body: JSON.stringify(outcome) })
+      await idempotency.complete(claim.claim, { status: 200, contentType: 'application/json', body: JSON.stringify(outcome) }, ANSWER_TTL_MS)
     } catch {
       // The result still goes out; the claim expires on its own, and Gooten shows the items cancelled.
       request.log.warn({ store: 'idempotency' }, 'could not record the result of an MCP confirmation')

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ProblemError } from '../http/problems.js'
-import type { HeldClaim } from '../stores/idempotency/types.js'
+import { ANSWER_TTL_MS, ERROR_ANSWER_TTL_MS, type HeldClaim } from '../stores/idempotency/types.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,7 +17,7 @@ declare module 'fastify' {
 
 /**
  * Idempotency-Key for the routes that declare a fingerprint, after the IETF httpapi draft and
- * Stripe: the first completed answer for caller + route + key is replayed for 24 h; the same key
+ * Stripe: the first completed answer for caller + route + key is replayed for 24 h (a 4xx for 1 h); the same key
  * with another request is refused, and so is a second try while the first still runs. Answers of
  * 5xx and ORDER_BUSY are not kept: nothing is known to have happened, so a retry should run again.
  */
@@ -32,8 +32,10 @@ export default fp(async function idempotency (app) {
     async function claim (request: FastifyRequest, reply: FastifyReply, idempotencyKey: string): Promise<FastifyReply | undefined> {
       // Hashed: keys are caller-chosen text, and the store key must be bounded and opaque.
       const key = createHash('sha256').update(`${request.caller}\n${route.url}\n${idempotencyKey}`).digest('hex')
+      // Hashed too: compared for equality only, and a hundred item ids would take some 900 bytes of every record.
+      const fingerprint = createHash('sha256').update((fingerprintOf as (request: FastifyRequest) => string)(request)).digest('base64url')
       // A store that cannot be reached throws StoreUnavailableError: 503, and nothing is cancelled.
-      const outcome = await store.claim(key, (fingerprintOf as (request: FastifyRequest) => string)(request))
+      const outcome = await store.claim(key, fingerprint)
       switch (outcome.kind) {
         case 'claimed':
           request.idempotencyClaim = outcome.claim
@@ -53,7 +55,11 @@ export default fp(async function idempotency (app) {
       try {
         // Answers that say "try again" are not kept: the retry with the same key must run again.
         if (reply.statusCode >= 500 || request.problemCode === 'ORDER_BUSY') await store.release(held)
-        else await store.complete(held, { status: reply.statusCode, contentType: String(reply.getHeader('content-type')), body: String(payload) })
+        else {
+          // A refusal changed nothing at Gooten: kept for an hour, not a day.
+          const ttlMs = reply.statusCode >= 400 ? ERROR_ANSWER_TTL_MS : ANSWER_TTL_MS
+          await store.complete(held, { status: reply.statusCode, contentType: String(reply.getHeader('content-type')), body: String(payload) }, ttlMs)
+        }
       } catch {
         // The answer still goes out; the claim expires on its own.
         request.log.warn({ store: 'idempotency' }, 'could not record the answer for its Idempotency-Key')

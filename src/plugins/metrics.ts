@@ -10,6 +10,7 @@ import { PROBLEMS } from '../http/problems.js'
 
 /** Why a request could not be authenticated or authorised (identity providers add their own reasons here). */
 export type AuthFailureReason = 'missing' | 'malformed' | 'invalid_key' | 'invalid_token' | 'insufficient_scope'
+import { onRequestEnd } from './request-end.js'
 
 export interface ServiceMetrics extends UpstreamObserver {
   inFlight: (count: number) => void
@@ -51,7 +52,7 @@ const CIRCUIT_STATES: CircuitState[] = ['closed', 'half_open', 'open']
 const AUTH_FAILURE_REASONS: AuthFailureReason[] = ['missing', 'malformed', 'invalid_key', 'invalid_token', 'insufficient_scope']
 // A Record, so that a new failure kind cannot be left out of the series created at start.
 const UPSTREAM_OUTCOMES: Record<'ok' | GootenFailure, true> = {
-  ok: true, not_found: true, bad_response: true, credentials_refused: true, unavailable: true, connection_failed: true, timeout: true, circuit_open: true, overloaded: true
+  ok: true, not_found: true, bad_response: true, credentials_refused: true, unavailable: true, connection_failed: true, timeout: true, circuit_open: true, overloaded: true, order_unreadable: true
 }
 
 interface Tally { readonly labels: Record<string, string>, count: number, reported: number }
@@ -242,12 +243,12 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
   app.decorateRequest('answerOutcome', undefined)
   app.decorateRequest('answerItems', undefined)
 
-  app.addHook('onResponse', (request, reply, done) => {
+  // Counted also when the caller hung up before the answer was written.
+  onRequestEnd(app, (request, reply) => {
     const route = request.routeOptions.url ?? '<unmatched>'
     requestFinished(request.method, route, reply.statusCode, reply.elapsedTime / 1000)
     if (request.problemCode !== undefined) business.problemAnswered(request.problemCode)
     if (route === CANCEL_ROUTE) business.cancelFinished(request)
-    done()
   })
 
   app.get('/metrics', {

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { onRequestEnd } from './request-end.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,7 +23,8 @@ export default fp(async function requestLog (app) {
     done()
   })
 
-  app.addHook('onResponse', (request, reply, done) => {
+  // Also for a caller who hung up: the line still says what was done for it, and at Gooten.
+  onRequestEnd(app, (request, reply, hungUp) => {
     const line: Record<string, unknown> = {
       method: request.method,
       route: request.routeOptions.url ?? '<unmatched>',
@@ -31,10 +33,10 @@ export default fp(async function requestLog (app) {
       caller: request.caller
     }
     if (request.problemCode !== undefined) line.code = request.problemCode
+    if (hungUp) line.callerHungUp = true
     const calls = request.upstream?.calls
     if (calls !== undefined && calls.length > 0) line.upstream = calls
     if (request.accessDetails !== undefined) Object.assign(line, request.accessDetails)
     request.log.info(line, 'request finished')
-    done()
   })
 }, { name: 'request-log' })

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { jsonResponse, PROBLEM_RESPONSES } from '../http/problem-responses.js'
 import { itemResultsOf } from '../cancellation/errors.js'
 import { toProblem } from '../http/error-mapping.js'
+import { ProblemError } from '../http/problems.js'
 import { CANCELLABLE_STATUSES, CANCELLED_STATUSES } from '../cancellation/status-policy.js'
 import { CANCEL_RESULT_EXAMPLES, CancelBody, CancelHeaders, CancelQuery, CancelResponse, CommonHeaders, NoQuery, ORDER_ITEMS_EXAMPLES, OrderItemsResponse, OrderParams } from './schemas.js'
 
@@ -18,13 +19,27 @@ const CANCEL_DESCRIPTION = [
   '',
   `**Already cancelled** (${listed(CANCELLED_STATUSES)}): reported as \`already_cancelled\` and not forwarded.`,
   '',
-  '**All or nothing:** when any requested item is not in the order (422) or past pre-production (409), nothing is forwarded. Otherwise one cancel call goes to Gooten, and an item counts as cancelled only when Gooten confirms it.',
+  '**All or nothing:** when any requested item is not in the order (422), or past pre-production or listed by Gooten twice with different statuses (409), nothing is forwarded. Otherwise one cancel call goes to Gooten, and an item counts as cancelled only when Gooten confirms it.',
   '',
   'A 200 answer\'s `outcome` and each item\'s `result` are explained in the CancelResult and ItemResult schemas below. Send an `Idempotency-Key` so that a retry never cancels twice.'
 ].join('\n')
 
 /** The order routes: HTTP shapes, and the domain call. Auth, rate limits, deadlines and idempotency are plugins. */
 const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // A credential of ours fits the id pattern (a caller key of 64 hex characters, the recipe id), and
+  // the id goes to Gooten in a URL and to the audit line: refused before either. An instance hook,
+  // so it runs before the route's own (the Idempotency-Key claim).
+  app.addHook('preHandler', (request, _reply, done) => {
+    const { orderId } = request.params as { orderId: string }
+    if (app.redactSecrets(orderId) === orderId) {
+      done()
+      return
+    }
+    done(new ProblemError('VALIDATION_FAILED', 'The order id holds a credential; send a Gooten order id.', {
+      body: { errors: [{ path: '/params/orderId', message: 'must not hold a credential' }] }
+    }))
+  })
+
   app.get('/orders/:orderId/items', {
     schema: {
       tags: ['orders'],
@@ -71,7 +86,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { itemIds, reason } = request.body
     const dryRun = request.query.dryRun === 'true'
     const audit = (outcome: string): void => {
-      request.log.info({ audit: 'cancel', caller: request.caller, orderId, itemIds, reason: reason === undefined ? null : app.redactSecrets(reason), dryRun, outcome }, 'cancel audit')
+      request.log.info({ audit: 'cancel', caller: request.caller, orderId: app.redactSecrets(orderId), itemIds, reason: reason === undefined ? null : app.redactSecrets(reason), dryRun, outcome }, 'cancel audit')
     }
     try {
       const result = await app.cancellation.cancel({ orderId, itemIds, dryRun }, request.upstream)

@@ -16,6 +16,13 @@ import type { GootenOrderDocument } from './types.js'
 
 export const CONTROL_PREFIX = '/__sim/'
 
+/** What `POST /__sim/large-order` answers: the order's ids, not its megabytes. */
+export interface LargeOrderSummary { Id: string, GootenId: number, ItemIds: number[] }
+
+export function largeOrderSummary (doc: GootenOrderDocument): LargeOrderSummary {
+  return { Id: doc.Id, GootenId: doc.GootenId as number, ItemIds: doc.Items.map(it => it.Images?.[0]?.OrderItemId as number) }
+}
+
 const controlError = (status: number, error: string): Reply => json(status, { error })
 const OK = json(200, { ok: true })
 const UNKNOWN_ROUTE = controlError(404, 'unknown control route')
@@ -72,6 +79,15 @@ export function controlRouter (state: SimulatorState, maxBodyBytes: number): (ex
 
   const freshOrder = replying(() => json(200, store.fresh()))
 
+  const addLargeOrder: ControlAnswer = body => {
+    const items = (parseJson(body)?.value as { items?: unknown } | null | undefined)?.items
+    try {
+      return json(201, largeOrderSummary(store.large(items as number)))
+    } catch (err) {
+      return controlError(400, (err as RangeError).message)
+    }
+  }
+
   return router([
     { method: 'POST', path: '/__sim/reset', handler: replying(() => { state.reset(); return OK }) },
     { method: 'GET', path: '/__sim/faults', handler: replying(() => json(200, { faults: faults.pending() })) },
@@ -81,7 +97,8 @@ export function controlRouter (state: SimulatorState, maxBodyBytes: number): (ex
     { method: 'POST', path: '/__sim/orders', handler: replying(addOrder) },
     { method: 'GET', path: '/__sim/orders/*', handler: replying(readOrder) },
     { method: 'GET', path: '/__sim/fresh-order', handler: freshOrder },
-    { method: 'POST', path: '/__sim/fresh-order', handler: freshOrder }
+    { method: 'POST', path: '/__sim/fresh-order', handler: freshOrder },
+    { method: 'POST', path: '/__sim/large-order', handler: replying(addLargeOrder) }
   ], {
     notFound: replying(() => UNKNOWN_ROUTE),
     wrongMethod: replying((_body, ex) => controlError(405, `${ex.method} not allowed on ${ex.path}`))

@@ -24,10 +24,11 @@ export const ASPNET_ERROR_PAGE = `<!DOCTYPE html>
 </html>
 `
 
-const HUGE_BYTES = 2 * 1024 * 1024
+/** Past the 16 MiB the service reads. */
+const HUGE_BYTES = 17 * 1024 * 1024
 let hugeBody: Buffer | undefined
 
-/** Exactly 2 MiB of valid JSON, built on first use. */
+/** Exactly 17 MiB of valid JSON, built on first use. */
 function huge (): Buffer {
   if (hugeBody === undefined) {
     const head = '{"HadError":false,"Padding":"'
@@ -100,6 +101,10 @@ export function playFault (fault: Fault | undefined, ex: Exchange, answer: Answe
     case 'bare-answer-after-apply':
       answer()
       ex.send(BARE_SUCCESS)
+      break
+    case 'had-error-after-apply':
+      answer()
+      ex.send(json(200, envelope([entry('', fault.message ?? 'An unexpected error occurred.', '')])))
       break
     case 'close-keepalive':
       ex.send(answer(), { connectionClose: true })

@@ -36,7 +36,7 @@ export interface HadErrorFault extends FaultCommon { kind: 'had-error', message?
 export interface MessageFault extends FaultCommon { kind: 'message', message?: string }
 /** 200 `{"Result":{"Foo":1}}`. */
 export interface WrongShapeFault extends FaultCommon { kind: 'wrong-shape' }
-/** 200 `application/json`, 2 MiB of valid JSON. */
+/** 200 `application/json`, 17 MiB of valid JSON (over the service's 16 MiB cap). */
 export interface HugeFault extends FaultCommon { kind: 'huge' }
 /** Cancel only: these item ids are refused even if cancellable; the rest proceed. */
 export interface RefuseFault extends FaultCommon { kind: 'refuse', op?: 'cancelItems', itemIds: number[] }
@@ -49,6 +49,11 @@ export interface ResetAfterApplyFault extends FaultCommon { kind: 'reset-after-a
  * documents its cancel answer by a single example, so a success without `Success` is plausible.
  */
 export interface BareAnswerAfterApplyFault extends FaultCommon { kind: 'bare-answer-after-apply', op?: 'cancelItems' }
+/**
+ * Cancel only: apply the cancel, then answer 200 `HadError` with one error entry holding `message`
+ * and naming no item in `AttemptedValue` (its text may hold digits that are not ids, a date say).
+ */
+export interface HadErrorAfterApplyFault extends FaultCommon { kind: 'had-error-after-apply', op?: 'cancelItems', message?: string }
 /** Answer normally, with `Connection: close`. */
 export interface CloseKeepAliveFault extends FaultCommon { kind: 'close-keepalive' }
 
@@ -66,17 +71,19 @@ export type Fault =
   | ResetFault
   | ResetAfterApplyFault
   | BareAnswerAfterApplyFault
+  | HadErrorAfterApplyFault
   | CloseKeepAliveFault
 
 export type FaultKind = Fault['kind']
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   'status', 'delay', 'hang', 'html', 'invalid-json', 'had-error', 'message',
-  'wrong-shape', 'huge', 'refuse', 'reset', 'reset-after-apply', 'bare-answer-after-apply', 'close-keepalive'
+  'wrong-shape', 'huge', 'refuse', 'reset', 'reset-after-apply', 'bare-answer-after-apply', 'had-error-after-apply',
+  'close-keepalive'
 ]
 
 /** Kinds that only make sense on a cancel; their `op` is always `cancelItems`. */
-const CANCEL_ONLY = new Set<FaultKind>(['refuse', 'reset-after-apply', 'bare-answer-after-apply'])
+const CANCEL_ONLY = new Set<FaultKind>(['refuse', 'reset-after-apply', 'bare-answer-after-apply', 'had-error-after-apply'])
 const KINDS = new Set<string>(FAULT_KINDS)
 
 export class FaultError extends Error {
@@ -129,6 +136,7 @@ export function parseFault (raw: unknown): Fault {
       }
       break
     case 'had-error':
+    case 'had-error-after-apply':
     case 'message':
       optionalString(raw, 'message')
       break

@@ -86,6 +86,24 @@ export const SEED = {
     safeId: '13-0a6e2f5c-1d7b-4c3e-9f10-3b2c1d4e5f09',
     gootenId: 520727,
     items: { new: 6924530, hold: 6924531 }
+  },
+  /** Poison: items whose Status is null, absent, or a number, beside a `New` one. */
+  poisonStatus: {
+    safeId: '13-0a6e2f5c-1d7b-4c3e-9f10-3b2c1d4e5f10',
+    gootenId: 520728,
+    items: { nullStatus: 6924540, noStatus: 6924541, numericStatus: 6924542, new: 6924543 }
+  },
+  /** Poison: one item id listed twice, `New` then `Shipped`, beside a `New` item. */
+  duplicateNewFirst: {
+    safeId: '13-0a6e2f5c-1d7b-4c3e-9f10-3b2c1d4e5f11',
+    gootenId: 520729,
+    items: { listedNew: 6924550, listedShipped: 6924550, new: 6924551 }
+  },
+  /** Poison: one item id listed twice, `Shipped` then `New`, beside a `New` item. */
+  duplicateShippedFirst: {
+    safeId: '13-0a6e2f5c-1d7b-4c3e-9f10-3b2c1d4e5f12',
+    gootenId: 520730,
+    items: { listedShipped: 6924560, listedNew: 6924560, new: 6924561 }
   }
 } as const
 
@@ -198,6 +216,45 @@ function oldShape (): GootenOrderDocument {
   return doc
 }
 
+/** An item whose Status is null, absent (undefined) or a number: a document the service cannot use. */
+function withStatus (id: number, status: null | undefined | number): GootenOrderItem {
+  const it = item(id, 'New')
+  if (status === undefined) delete it.Status
+  else it.Status = status
+  return it
+}
+
+/** Poison orders: documents Gooten could serve that the service must not guess at. */
+function poisonOrders (): GootenOrderDocument[] {
+  const { poisonStatus: odd, duplicateNewFirst: newFirst, duplicateShippedFirst: shippedFirst } = SEED
+  return [
+    order(odd.safeId, odd.gootenId, [
+      withStatus(odd.items.nullStatus, null),
+      withStatus(odd.items.noStatus, undefined),
+      withStatus(odd.items.numericStatus, 3),
+      item(odd.items.new, 'New')
+    ]),
+    order(newFirst.safeId, newFirst.gootenId, [
+      item(newFirst.items.listedNew, 'New'),
+      item(newFirst.items.listedShipped, 'Shipped'),
+      item(newFirst.items.new, 'New')
+    ]),
+    order(shippedFirst.safeId, shippedFirst.gootenId, [
+      item(shippedFirst.items.listedShipped, 'Shipped'),
+      item(shippedFirst.items.listedNew, 'New'),
+      item(shippedFirst.items.new, 'New')
+    ])
+  ]
+}
+
+/** The largest order `largeOrder` builds: well past what the service reads (16 MiB, some 23,000 items of this shape). */
+export const MAX_LARGE_ORDER_ITEMS = 50_000
+
+/** A very large order of `count` `New` items, in Gooten's documented shape (some 0.7 kB an item). */
+export function largeOrder (safeId: string, gootenId: number, firstItemId: number, count: number): GootenOrderDocument {
+  return order(safeId, gootenId, Array.from({ length: count }, (_, i) => item(firstItemId + i, 'New')))
+}
+
 /** Fresh deep copies of every seeded order document (built anew on each call). */
 export function seedOrders (): GootenOrderDocument[] {
   const { demo, mixed, variants, testMode, shipped, cancelled, idShapes, paymentIssue, numericOnly } = SEED
@@ -251,6 +308,7 @@ export function seedOrders (): GootenOrderDocument[] {
     order(numericOnly.safeId, numericOnly.gootenId, [
       item(numericOnly.items.new, 'New'),
       item(numericOnly.items.hold, 'Hold')
-    ])
+    ]),
+    ...poisonOrders()
   ]
 }

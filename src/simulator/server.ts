@@ -17,7 +17,7 @@
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { CONTROL_PREFIX, controlRouter } from './control-routes.js'
+import { CONTROL_PREFIX, controlRouter, largeOrderSummary, type LargeOrderSummary } from './control-routes.js'
 import { Exchange } from './exchange.js'
 import type { Fault } from './faults.js'
 import { INTERNAL_ERROR } from './gooten-answers.js'
@@ -30,6 +30,7 @@ import type { GootenOrderDocument } from './types.js'
 
 export type { SimCall, SimCallCounts, SimOp } from './calls.js'
 export type { SimStats } from './connections.js'
+export type { LargeOrderSummary } from './control-routes.js'
 
 export const DEFAULT_RECIPE_ID = 'sim-recipe-id'
 export const DEFAULT_PARTNER_BILLING_KEY = 'sim+billing/key=='
@@ -84,6 +85,11 @@ export interface Simulator {
   addOrder: (doc: GootenOrderDocument) => void
   /** Create a new cancellable order (two `New` items, never-seen ids), as `GET /__sim/fresh-order` does. */
   freshOrder: () => GootenOrderDocument
+  /**
+   * Create a very large order of `items` `New` items (1 to 50,000; never-seen ids), as
+   * `POST /__sim/large-order` does; answers its Id, GootenId and item ids.
+   */
+  largeOrder: (items: number) => LargeOrderSummary
   /** Close the server and destroy every open socket, hanging requests included. */
   close: () => Promise<void>
 }
@@ -142,6 +148,7 @@ export async function startSimulator (options: SimulatorOptions = {}): Promise<S
     },
     addOrder: doc => { store.add(doc) },
     freshOrder: () => structuredClone(store.fresh()),
+    largeOrder: items => largeOrderSummary(store.large(items)),
     close: () => {
       closing ??= new Promise<void>(resolve => {
         server.close(() => resolve())

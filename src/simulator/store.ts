@@ -1,5 +1,5 @@
 import { isCancellableStatus, isCancelledStatus, CANCELLED } from './statuses.js'
-import { item, order, seedOrders } from './seed.js'
+import { item, largeOrder, MAX_LARGE_ORDER_ITEMS, order, seedOrders } from './seed.js'
 import type { GootenErrorEntry, GootenOrderDocument, GootenOrderItem } from './types.js'
 
 const DIGITS = /^[0-9]{1,15}$/
@@ -77,6 +77,10 @@ export function cancelInOrder (
 /** Ids of generated ("fresh") orders: deterministic per store lifetime, reset with it. */
 const FRESH_GOOTEN_ID_BASE = 1_000_000
 const FRESH_ITEM_ID_BASE = 90_000_000
+/** Ids of large orders: the n-th has GootenId 2,000,000 + n and items from 100,000,000 + n × 100,000. */
+const LARGE_GOOTEN_ID_BASE = 2_000_000
+const LARGE_ITEM_ID_BASE = 100_000_000
+const LARGE_ITEM_ID_STRIDE = 100_000
 
 export class OrderStore {
   #bySafeId = new Map<string, GootenOrderDocument>()
@@ -85,6 +89,7 @@ export class OrderStore {
   #fresh: string[] = []
   #freshHead = 0
   #freshCount = 0
+  #largeCount = 0
   readonly #maxFresh: number
 
   constructor (maxFreshOrders: number) {
@@ -98,7 +103,22 @@ export class OrderStore {
     this.#fresh = []
     this.#freshHead = 0
     this.#freshCount = 0
+    this.#largeCount = 0
     for (const doc of seedOrders()) this.#put(doc)
+  }
+
+  /**
+   * Create and store a very large order: `count` `New` items (1 to MAX_LARGE_ORDER_ITEMS), with ids
+   * never handed out before in this store's lifetime. Throws a RangeError for any other count.
+   */
+  large (count: number): GootenOrderDocument {
+    if (!Number.isInteger(count) || count < 1 || count > MAX_LARGE_ORDER_ITEMS) {
+      throw new RangeError(`items must be an integer from 1 to ${MAX_LARGE_ORDER_ITEMS}`)
+    }
+    const n = ++this.#largeCount
+    const doc = largeOrder(`98-00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, LARGE_GOOTEN_ID_BASE + n, LARGE_ITEM_ID_BASE + n * LARGE_ITEM_ID_STRIDE, count)
+    this.#put(doc)
+    return doc
   }
 
   /** Store a deep copy of `doc`, replacing any order with the same `Id` or `GootenId`. */

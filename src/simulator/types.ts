@@ -32,8 +32,8 @@ export interface GootenOrderItem {
   ProductId?: number
   Product?: string
   Quantity?: number
-  /** Per-item status: Gooten keeps status on items, never on the order. */
-  Status?: string
+  /** Per-item status: Gooten keeps status on items, never on the order. Poison seeds hold null or a number. */
+  Status?: string | number | null
   SourceId?: string
   Meta?: Record<string, unknown>
   Price?: GootenPrice

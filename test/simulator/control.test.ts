@@ -103,6 +103,26 @@ t.test('/__sim/fresh-order creates a new cancellable order each call', async t =
   t.ok(js.GootenId as number > docB.GootenId)
 })
 
+t.test('/__sim/large-order creates a very large order of New items, answered by its ids', async t => {
+  const res = await raw(`${sim.url}/__sim/large-order`, { method: 'POST', body: '{"items":3000}', headers: { 'content-type': 'application/json' } })
+  t.equal(res.status, 201)
+  const summary = JSON.parse(res.text)
+  t.equal(summary.ItemIds.length, 3000)
+  t.equal(new Set(summary.ItemIds).size, 3000)
+  const lookedUp = await get(orderUrl(sim, summary.Id))
+  t.equal(lookedUp.body.Items.length, 3000)
+  t.equal(lookedUp.body.GootenId, summary.GootenId)
+  t.same((await cancel(sim, summary.GootenId, summary.ItemIds.slice(0, 2))).body.Success, summary.ItemIds.slice(0, 2))
+  const next = sim.largeOrder(1)
+  t.equal(next.GootenId, summary.GootenId + 1, 'ids never handed out before')
+  t.notOk(next.ItemIds.some((id: number) => summary.ItemIds.includes(id)))
+  for (const body of ['{"items":0}', '{"items":50001}', '{"items":1.5}', '{}', 'null', 'not json']) {
+    const refused = await raw(`${sim.url}/__sim/large-order`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+    t.equal(refused.status, 400, body)
+    t.same(JSON.parse(refused.text), { error: 'items must be an integer from 1 to 50000' })
+  }
+})
+
 t.test('control routes: wrong method 405, unknown 404, bodies consumed', async t => {
   const cases: Array<[string, string]> = [
     ['GET', '/__sim/reset'],
@@ -111,6 +131,7 @@ t.test('control routes: wrong method 405, unknown 404, bodies consumed', async t
     ['POST', '/__sim/stats'],
     ['GET', '/__sim/orders'],
     ['DELETE', '/__sim/fresh-order'],
+    ['GET', '/__sim/large-order'],
     ['POST', `/__sim/orders/${demo.safeId}`]
   ]
   for (const [method, path] of cases) {

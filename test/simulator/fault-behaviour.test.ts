@@ -84,7 +84,7 @@ t.test('canned 200 answers: html, invalid-json, had-error, message, wrong-shape,
   t.same((await cancelNew()).body, { Result: { Foo: 1 } })
   const huge = await lookup()
   t.equal(huge.status, 200)
-  t.equal(Buffer.byteLength(huge.text), 2 * 1024 * 1024)
+  t.equal(Buffer.byteLength(huge.text), 17 * 1024 * 1024)
   t.equal(huge.body.HadError, false, 'valid JSON')
   t.equal(sim.cancelsApplied, 0, 'no canned fault applies anything')
 })
@@ -102,7 +102,7 @@ t.test('refuse: listed ids refused even if cancellable, the rest proceed', async
 })
 
 t.test('cancel-only faults are not taken by a lookup', async t => {
-  const cancelOnly: Fault[] = [{ kind: 'refuse', itemIds: [demo.items.new] }, { kind: 'reset-after-apply' }, { kind: 'bare-answer-after-apply' }]
+  const cancelOnly: Fault[] = [{ kind: 'refuse', itemIds: [demo.items.new] }, { kind: 'reset-after-apply' }, { kind: 'bare-answer-after-apply' }, { kind: 'had-error-after-apply' }]
   for (const fault of cancelOnly) {
     sim.reset()
     sim.enqueueFault(fault)
@@ -129,6 +129,18 @@ t.test('faults around applying a cancel: dropped before, dropped after, or answe
     t.equal(sim.callCount('cancelItems'), 1)
     t.same((await cancelNew()).body.Success, [demo.items.new], `${kind}: a retry then sees a success`)
   }
+})
+
+t.test('had-error-after-apply: the cancel is applied, and the answer is a HadError whose entry names no item', async t => {
+  sim.reset()
+  sim.enqueueFault({ kind: 'had-error-after-apply', message: 'Recorded at 2025-01-01.' })
+  const sent = await raw(cancelUrl(sim, demo.gootenId), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: cancelBody })
+  t.equal(sent.status, 200)
+  t.match(JSON.parse(sent.text), { HadError: true, Errors: [{ PropertyName: '', ErrorMessage: 'Recorded at 2025-01-01.', AttemptedValue: '' }] })
+  t.equal(sim.cancelsApplied, 1)
+  t.equal(statusOf(sim, demo.gootenId, demo.items.new), 'Cancelled')
+  sim.enqueueFault({ kind: 'had-error-after-apply' })
+  t.match(JSON.parse((await raw(cancelUrl(sim, demo.gootenId), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: cancelBody })).text), { Errors: [{ ErrorMessage: 'An unexpected error occurred.' }] })
 })
 
 t.test('close-keepalive: a normal answer with Connection: close', async t => {

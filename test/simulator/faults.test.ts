@@ -10,6 +10,7 @@ t.test('parseFault normalises times and the op of cancel-only kinds', async t =>
     [{ kind: 'refuse', itemIds: [1, 2] }, { kind: 'refuse', itemIds: [1, 2], times: 1, op: 'cancelItems' }],
     [{ kind: 'reset-after-apply', op: 'cancelItems', times: 3 }, { kind: 'reset-after-apply', op: 'cancelItems', times: 3 }],
     [{ kind: 'bare-answer-after-apply' }, { kind: 'bare-answer-after-apply', times: 1, op: 'cancelItems' }],
+    [{ kind: 'had-error-after-apply', message: 'at 2025-01-01' }, { kind: 'had-error-after-apply', message: 'at 2025-01-01', times: 1, op: 'cancelItems' }],
     [{ kind: 'status', status: 503, retryAfter: '1', body: 'x', contentType: 'text/plain' },
       { kind: 'status', status: 503, retryAfter: '1', body: 'x', contentType: 'text/plain', times: 1 }],
     [{ kind: 'delay', ms: 0 }, { kind: 'delay', ms: 0, times: 1 }],

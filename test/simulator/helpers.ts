@@ -66,7 +66,7 @@ export async function cancel (sim: Simulator, orderId: string | number, ids: unk
 }
 
 /** An item's current status, found by the id in `Images[].OrderItemId`, `OrderItemId` or `Id`. */
-export function statusOf (sim: Simulator, orderId: string | number, itemId: number): string | undefined {
+export function statusOf (sim: Simulator, orderId: string | number, itemId: number): string | number | null | undefined {
   const doc = sim.order(String(orderId))
   const it = doc?.Items.find(i => i.Id === itemId || i.OrderItemId === itemId || i.Images?.some(img => img.OrderItemId === itemId))
   return it?.Status

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { SEED, seedOrders } from '../../src/simulator/seed.js'
+import { largeOrder, SEED, seedOrders } from '../../src/simulator/seed.js'
 import type { GootenOrderItem } from '../../src/simulator/types.js'
 
 const SAFE_ID = /^\d+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -18,8 +18,9 @@ t.test('every seed is served, with distinct safe ids, GootenIds and item ids', a
   const gootenIds = docs.flatMap(d => d.GootenId === undefined ? [] : [d.GootenId])
   t.equal(new Set(gootenIds).size, gootenIds.length)
   t.equal(new Set(docs.map(d => d.Id)).size, docs.length)
-  const itemIds = docs.flatMap(d => d.Items.flatMap(idsOf))
-  t.equal(new Set(itemIds).size, itemIds.length, 'no item id appears twice')
+  // Each order's ids once: the duplicate poison orders list one id twice on purpose.
+  const itemIds = docs.flatMap(d => [...new Set(d.Items.flatMap(idsOf))])
+  t.equal(new Set(itemIds).size, itemIds.length, 'no item id appears in two orders')
   for (const [name, seed] of Object.entries(SEED)) {
     const doc = docs.find(d => d.Id === seed.safeId)
     t.ok(doc, name)
@@ -43,6 +44,28 @@ t.test('statuses as specified', async t => {
   t.same(statuses('paymentIssue'), ['PaymentIssue', 'AddressIssue'])
   t.same(statuses('oldShape'), ['New', 'Shipped'])
   t.same(statuses('numericOnly'), ['New', 'Hold'])
+  t.same(statuses('poisonStatus'), [null, undefined, 3, 'New'])
+  t.same(statuses('duplicateNewFirst'), ['New', 'Shipped', 'New'])
+  t.same(statuses('duplicateShippedFirst'), ['Shipped', 'New', 'New'])
+})
+
+t.test('poison orders: odd statuses, and one id listed twice with different statuses', async t => {
+  const docs = seedOrders()
+  const odd = docs.find(d => d.Id === SEED.poisonStatus.safeId)
+  t.ok(odd !== undefined && 'Status' in (odd.Items[0] ?? {}) && !('Status' in (odd.Items[1] ?? {})), 'null, then absent')
+  for (const name of ['duplicateNewFirst', 'duplicateShippedFirst'] as const) {
+    const doc = docs.find(d => d.Id === SEED[name].safeId)
+    t.same(doc?.Items.slice(0, 2).flatMap(idsOf), [SEED[name].items.listedNew, SEED[name].items.listedNew], `${name} lists one id twice`)
+  }
+})
+
+t.test('a large order: as many New items as asked, some 0.6 kB each', async t => {
+  const doc = largeOrder('98-00000000-0000-4000-8000-000000000001', 2_000_001, 100_000_000, 5000)
+  t.equal(doc.Items.length, 5000)
+  t.ok(doc.Items.every(i => i.Status === 'New'))
+  t.same(doc.Items.slice(0, 2).flatMap(idsOf), [100_000_000, 100_000_001])
+  const bytes = Buffer.byteLength(JSON.stringify(doc))
+  t.ok(bytes > 3_000_000 && bytes < 4_000_000, `${bytes} bytes`)
 })
 
 t.test('id shapes', async t => {

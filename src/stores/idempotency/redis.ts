@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis, Result } from 'ioredis'
 import { StoreUnavailableError } from '../errors.js'
-import { ANSWER_TTL_MS, type ClaimOutcome, type HeldClaim, type IdempotencyStore, type StoredAnswer } from './types.js'
+import { packAnswer, unpackAnswer } from './packing.js'
+import type { ClaimOutcome, HeldClaim, IdempotencyStore, StoredAnswer } from './types.js'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -14,7 +15,8 @@ declare module 'ioredis' {
 interface StoredRecord {
   fingerprint: string
   token?: string
-  answer?: StoredAnswer
+  /** packAnswer's form: a tenth of the answer's bytes. */
+  answer?: string
 }
 
 // Creates the claim, or answers the record already there: one step, so no record can expire in between.
@@ -65,12 +67,12 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     if (existing === null) return { kind: 'claimed', claim: { key, token, fingerprint } }
     const stored = JSON.parse(existing) as StoredRecord
     if (stored.fingerprint !== fingerprint) return { kind: 'mismatch' }
-    return stored.answer === undefined ? { kind: 'in_progress' } : { kind: 'replay', answer: stored.answer }
+    return stored.answer === undefined ? { kind: 'in_progress' } : { kind: 'replay', answer: unpackAnswer(stored.answer) }
   }
 
-  async complete ({ key, token, fingerprint }: HeldClaim, answer: StoredAnswer): Promise<void> {
-    const completed: StoredRecord = { fingerprint, answer }
-    await this.#command(async () => await this.redis.gopIdempotencyComplete(this.prefix + key, token, JSON.stringify(completed), ANSWER_TTL_MS))
+  async complete ({ key, token, fingerprint }: HeldClaim, answer: StoredAnswer, ttlMs: number): Promise<void> {
+    const completed: StoredRecord = { fingerprint, answer: packAnswer(answer) }
+    await this.#command(async () => await this.redis.gopIdempotencyComplete(this.prefix + key, token, JSON.stringify(completed), ttlMs))
   }
 
   async release ({ key, token }: HeldClaim): Promise<void> {

@@ -40,9 +40,22 @@ t.test('already cancelled items are not forwarded', async (t) => {
   t.same(planCancellation(order([[2, 'Cancelled']]), [2]).toForward, [])
 })
 
-t.test('items without an id are ignored; the first of a repeated id wins', async (t) => {
-  const plan = planCancellation(order([[null, 'Shipped'], [1, 'New'], [1, 'Shipped']]), [1])
+t.test('items without an id are ignored; an id listed twice with one status is that status', async (t) => {
+  const plan = planCancellation(order([[null, 'Shipped'], [1, 'New'], [1, 'new']]), [1])
   t.same(plan, { items: [{ itemId: 1, previousStatus: 'New', alreadyCancelled: false }], toForward: [1] })
+})
+
+t.test('an id listed twice with different statuses is not guessed at: nothing forwarded, in either order', async (t) => {
+  for (const listings of [[[1, 'New'], [1, 'Shipped']], [[1, 'Shipped'], [1, 'New']], [[1, 'New'], [1, 'Cancelled'], [1, 'New']]] as Array<Array<[number, string]>>) {
+    const error = rejection(() => planCancellation(order([...listings, [2, 'New']]), [1, 2]))
+    t.equal(error.code, 'ITEMS_NOT_CANCELLABLE')
+    t.equal(error.message, '1 of the requested items cannot be cancelled; Gooten\'s order lists 1 of them more than once with different statuses.')
+    t.same(error.items, [
+      { itemId: 1, result: 'failed', previousStatus: null, reason: 'Gooten\'s order lists this item more than once, with different statuses; it cannot be checked, so nothing was forwarded.' },
+      { itemId: 2, result: 'not_attempted', previousStatus: 'New', reason: 'Not forwarded: another requested item failed a pre-check.' }
+    ])
+  }
+  t.same(planCancellation(order([[1, 'New'], [1, 'Shipped'], [2, 'New']]), [2]).toForward, [2], 'an item not asked for does not matter')
 })
 
 t.test('an item not in the order: ITEMS_NOT_IN_ORDER, nothing forwarded', async (t) => {

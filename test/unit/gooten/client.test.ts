@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http'
 import t from 'tap'
 import { Pool, type Dispatcher } from 'undici'
 import { Bulkhead } from '../../../src/gooten/bulkhead.js'
@@ -6,6 +7,7 @@ import { GootenClient, type CallContext, type GootenClientOptions, type Upstream
 import { Deadline } from '../../../src/gooten/deadline.js'
 import { GootenError, type UpstreamOp } from '../../../src/gooten/errors.js'
 import { RetryBudget } from '../../../src/gooten/retry-budget.js'
+import { UNREADABLE_ORDER_MEMORY_MS, UnreadableOrders } from '../../../src/gooten/unreadable-orders.js'
 import { closedOrigin, sendJson, startServer } from '../helpers/http-server.js'
 
 // Base64-like on purpose: + / = must reach Gooten percent-encoded.
@@ -443,4 +445,48 @@ t.test('a deadline already passed: no call is made and the half-open trial is gi
   t.equal(circuit.state, 'half_open', 'nothing was learnt about Gooten')
   t.same(await h.client.getOrder('1', h.context()), PARSED_ORDER, 'the trial is still available')
   t.equal(circuit.state, 'closed')
+})
+
+t.test('answers Gooten gave but we cannot use do not open the circuit: it follows Gooten\'s health only', async (t) => {
+  const poison = { ...ORDER, Items: [{ ...ORDER.Items[0], Status: null }] }
+  const unusable: Array<(res: ServerResponse) => void> = [
+    (res) => sendJson(res, 200, poison),
+    (res) => sendJson(res, 200, { Result: { Foo: 1 } }),
+    (res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html>oops</html>') },
+    (res) => sendJson(res, 200, { HadError: true, Errors: [{ ErrorMessage: 'odd' }] }),
+    (res) => sendJson(res, 400, { Message: 'The request is invalid.' })
+  ]
+  const server = await startServer(t, (_req, res, index) => {
+    if (index < 10) (unusable[index % unusable.length] as (res: ServerResponse) => void)(res)
+    else sendJson(res, 503, {})
+  })
+  const circuit = new CircuitBreaker({ failureThreshold: 2, openMs: 30000 })
+  const h = harness(server.pool, server.origin, { circuit })
+  for (let i = 0; i < 10; i++) {
+    await failure(h.client.getOrder(`order-${i}`, h.context()))
+    t.equal(circuit.state, 'closed', `after unusable answer ${i + 1}`)
+  }
+  await failure(h.client.getOrder('x', h.context()))
+  t.equal(circuit.state, 'open', 'Gooten failing (503s, retried) still opens it')
+})
+
+t.test('an order whose document we cannot use is remembered by its id for a while: not fetched in a loop', async (t) => {
+  const poison = { ...ORDER, Items: [{ ...ORDER.Items[0], Status: null }] }
+  const server = await startServer(t, (req, res) => sendJson(res, 200, req.url?.includes('id=poison') === true ? poison : ORDER))
+  // Not 0: lru-cache reads a start time of 0 as "no expiry".
+  const clock = { now: 1000 }
+  const h = harness(server.pool, server.origin, { unreadableOrders: new UnreadableOrders(() => clock.now) })
+  const first = h.context()
+  t.match(await failure(h.client.getOrder('poison', first)), { failure: 'order_unreadable', details: { unreadable: 'item_without_status' } })
+  t.equal(first.calls.length, 1)
+  for (let i = 0; i < 5; i++) {
+    const again = h.context()
+    t.match(await failure(h.client.getOrder('poison', again)), { failure: 'order_unreadable', details: { unreadable: 'item_without_status' } })
+    t.same(again.calls, [], 'answered from memory, no call')
+  }
+  t.same(await h.client.getOrder('other', h.context()), PARSED_ORDER, 'other orders are fetched')
+  t.equal(server.received.length, 2)
+  clock.now += UNREADABLE_ORDER_MEMORY_MS + 1
+  await failure(h.client.getOrder('poison', h.context()))
+  t.equal(server.received.length, 3, 'fetched again once the memory has passed')
 })

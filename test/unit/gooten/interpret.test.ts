@@ -83,12 +83,29 @@ t.test('interpretOrder', async (t) => {
       ['a 404 with an order', json(ORDER, 404), 'not_found'],
       ...[100, 199, 300, 400, 409, 501].map((status): [string, RawAnswer, GootenFailure] => [`${status} with an order`, json(ORDER, status), 'bad_response']),
       ...[{ Result: { Foo: 1 } }, [], 'text', 42, { Items: [{ Sku: 'no status' }] }, { Items: 'none' }, { ...ORDER, GootenId: 'abc' }]
-        .map((value): [string, RawAnswer, GootenFailure] => [`a 2xx ${JSON.stringify(value)}`, json(value), 'bad_response'])
+        .map((value): [string, RawAnswer, GootenFailure] => [`a 2xx ${JSON.stringify(value)}`, json(value), 'order_unreadable'])
     ]
     for (const [label, answer, expected] of cases) {
       const error = failure(t, () => interpretOrder(answer))
       // A missing order is reported as a 404, whatever status carried it; anything else keeps its status.
       t.match(error, { failure: expected, op: 'getOrder', details: { status: expected === 'not_found' ? 404 : answer.status } }, label)
+    }
+  })
+
+  t.test('an order document we cannot use says why: an item without a text status, or a shape we do not know', async (t) => {
+    const withStatus = (status: unknown): object => ({ ...ORDER, Items: [ORDER.Items[0], { ...ORDER.Items[1], Status: status }] })
+    const { Status: _dropped, ...withoutStatus } = ORDER.Items[1] as Record<string, unknown>
+    const cases: Array<[string, unknown, string]> = [
+      ['Status null', withStatus(null), 'item_without_status'],
+      ['Status a number', withStatus(3), 'item_without_status'],
+      ['no Status', { ...ORDER, Items: [ORDER.Items[0], withoutStatus] }, 'item_without_status'],
+      ['an item that is not an object', { ...ORDER, Items: [ORDER.Items[0], null] }, 'unknown_shape'],
+      ['a bad GootenId', { ...ORDER, GootenId: 'abc' }, 'unknown_shape'],
+      ['no Items', { Result: { Foo: 1 } }, 'unknown_shape'],
+      ['not an object', 42, 'unknown_shape']
+    ]
+    for (const [label, value, reason] of cases) {
+      t.match(failure(t, () => interpretOrder(json(value))), { failure: 'order_unreadable', details: { unreadable: reason } }, label)
     }
   })
 
@@ -171,18 +188,18 @@ t.test('interpretCancel', async (t) => {
     t.equal(failure(t, () => interpretCancel(json({ ...body, Success: null }), requested)).failure, 'credentials_refused')
   })
 
-  t.test('credential words do not win when Gooten confirmed some ids', async (t) => {
-    const reply = interpretCancel(json({ HadError: true, Errors: [{ ErrorMessage: 'recipe id warning' }], Success: [6924457] }), requested)
-    t.same(reply.succeeded, [6924457])
+  t.test('credential words do not win when Gooten confirmed the ids', async (t) => {
+    const reply = interpretCancel(json({ HadError: true, Errors: [{ ErrorMessage: 'recipe id warning' }], Success: requested }), requested)
+    t.same(reply.succeeded, requested)
   })
 
   t.test('credential words without HadError are not a refusal', async (t) => {
-    const reply = interpretCancel(json({ HadError: false, Success: [6924457], Errors: [{ ErrorMessage: 'recipe id warning' }] }), requested)
-    t.same(reply, { succeeded: [6924457], refusals: new Map() })
+    const reply = interpretCancel(json({ HadError: false, Success: requested, Errors: [{ ErrorMessage: 'recipe id warning' }] }), requested)
+    t.same(reply, { succeeded: requested, refusals: new Map() })
   })
 
   t.test('HadError without credential words: refusals are read item by item', async (t) => {
-    const reply = interpretCancel(json({ HadError: true, Errors: [{ ErrorMessage: 'Item 6924457 status is Shipped' }] }), requested)
+    const reply = interpretCancel(json({ HadError: true, Errors: [{ ErrorMessage: 'Item status is Shipped', AttemptedValue: 6924457 }] }), requested)
     t.same(reply.succeeded, [])
     t.same([...reply.refusals], [[6924457, 'not_cancellable_status']])
   })
@@ -204,26 +221,40 @@ t.test('interpretCancel', async (t) => {
     ])
   })
 
-  t.test('an AttemptedValue not requested falls back to a number in the text', async (t) => {
-    const reply = interpretCancel(json({
-      HadError: true,
-      Errors: [{ ErrorMessage: 'Item 6924458 is in production', AttemptedValue: 999 }]
-    }), requested)
-    t.same([...reply.refusals], [[6924458, 'not_cancellable_status']])
-  })
-
-  t.test('refusals are attributed through a number in the message or property', async (t) => {
+  t.test('or through a PropertyName that is exactly an id', async (t) => {
     const reply = interpretCancel(json({
       HadError: true,
       Errors: [
-        { PropertyName: 'Ids', ErrorMessage: 'Order 520718: item 6924457 does not exist', AttemptedValue: null },
-        { PropertyName: 'Item 6924458', ErrorMessage: 'is not part of this order' },
-        { ErrorMessage: '12 problems, none with a requested id' },
-        { ErrorMessage: 'no number at all' },
-        { PropertyName: 'Ids[6924459]' }
+        { PropertyName: '6924457', ErrorMessage: 'does not exist', AttemptedValue: null },
+        { PropertyName: ' 6924458 ', ErrorMessage: 'is shipped' },
+        { PropertyName: 'Ids', ErrorMessage: 'cannot do that', AttemptedValue: 6924459 }
       ]
     }), requested)
-    t.same([...reply.refusals], [[6924457, 'not_in_order'], [6924458, 'not_in_order'], [6924459, 'unrecognised']])
+    t.same([...reply.refusals], [[6924457, 'not_in_order'], [6924458, 'not_cancellable_status'], [6924459, 'unrecognised']])
+  })
+
+  t.test('digits in the text are never read as an id: an item a refusal does not name is left to a lookup', async (t) => {
+    const unnamed = [
+      { ErrorMessage: 'Item 6924458 is in production', AttemptedValue: 999 },
+      { PropertyName: 'Item 6924458', ErrorMessage: 'is not part of this order' },
+      { PropertyName: 'Ids[6924459]' },
+      { PropertyName: 'Ids', ErrorMessage: 'Order 520718: item 6924457 does not exist', AttemptedValue: null }
+    ]
+    for (const entry of unnamed) {
+      const error = failure(t, () => interpretCancel(json({ HadError: true, Errors: [entry] }), requested))
+      t.equal(error.failure, 'bad_response', JSON.stringify(entry))
+    }
+    // Item 2025 was requested; the text holds a date.
+    const dated = { HadError: true, Errors: [{ PropertyName: '', ErrorMessage: 'The cancel window closed at 2025-01-01 00:00.', AttemptedValue: '' }], Success: [] }
+    t.equal(failure(t, () => interpretCancel(json(dated), [2025])).failure, 'bad_response', 'not a refusal of item 2025')
+    // One item confirmed, another unnamed beside a refusal that names no id: the lookup decides.
+    const partly = { HadError: true, Errors: [{ ErrorMessage: 'cannot cancel item 6924458' }], Success: [6924457] }
+    t.equal(failure(t, () => interpretCancel(json(partly), [6924457, 6924458])).failure, 'bad_response')
+  })
+
+  t.test('an item neither confirmed nor refused, with no other refusal, is unconfirmed (only Success counts)', async (t) => {
+    const reply = interpretCancel(json({ HadError: false, Errors: [], Success: [6924457] }), [6924457, 6924458])
+    t.same(reply, { succeeded: [6924457], refusals: new Map() })
   })
 
   t.test('refusal reasons', async (t) => {

@@ -5,6 +5,7 @@ import { Deadline } from '../../../src/gooten/deadline.js'
 import { GootenError } from '../../../src/gooten/errors.js'
 import { MAX_RESPONSE_BYTES, send, type UpstreamRequest } from '../../../src/gooten/transport.js'
 import { closedOrigin, sendJson, startServer } from '../helpers/http-server.js'
+import { largeOrder } from '../../../src/simulator/seed.js'
 
 const later = (): Deadline => Deadline.in(30_000)
 
@@ -84,7 +85,28 @@ t.test('a body in many chunks, under the cap, is read whole', async (t) => {
   t.same(answer.body, { kind: 'json', value })
 })
 
-t.test('a body over 1 MiB is a bad response, and the connection is not left hanging', async (t) => {
+t.test('an order of 5,000 items in Gooten\'s documented shape is read: the cap leaves room for it', async (t) => {
+  const text = JSON.stringify(largeOrder('13-f91acc87-bd23-40df-91f4-72dad9a3c971', 520718, 7_000_000, 5000))
+  // Over twice as large an item would still fit.
+  t.ok(text.length > 3_000_000 && text.length * 2 < MAX_RESPONSE_BYTES, `${text.length} bytes`)
+  const server = await startServer(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(text)
+  })
+  const answer = await send(server.pool, get(server.origin))
+  t.equal((answer.body as { value: { Items: unknown[] } }).value.Items.length, 5000)
+})
+
+t.test('a cancel reply over the cap is a bad response', async (t) => {
+  const server = await startServer(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(Buffer.alloc(MAX_RESPONSE_BYTES + 1, 0x20))
+  })
+  const error = await send(server.pool, { ...get(server.origin), op: 'cancelItems', method: 'PUT', body: '{}' }).catch((e: unknown) => e)
+  t.match(error, { name: 'GootenError', failure: 'bad_response', op: 'cancelItems' })
+})
+
+t.test('an order over the cap is that order\'s problem (order_unreadable, too_large), and the connection is not left hanging', async (t) => {
   const server = await startServer(t, (_req, res, index) => {
     if (index > 0) return sendJson(res, 200, { ok: true })
     res.writeHead(200, { 'content-type': 'application/json' })
@@ -94,7 +116,7 @@ t.test('a body over 1 MiB is a bad response, and the connection is not left hang
     res.end('0]')
   })
   const error = await send(server.pool, get(server.origin)).catch((e: unknown) => e)
-  t.match(error, { name: 'GootenError', failure: 'bad_response', op: 'getOrder', details: { status: 200 } })
+  t.match(error, { name: 'GootenError', failure: 'order_unreadable', op: 'getOrder', details: { status: 200, unreadable: 'too_large' } })
   const next = await send(server.pool, get(server.origin))
   t.same(next.body, { kind: 'json', value: { ok: true } }, 'the pool still works')
 })
