@@ -6,7 +6,8 @@ const allowedImports = {
   'src/cancellation/*.ts': ['gooten'],
   'src/stores/*.ts': ['cancellation', 'config.js'],
   'src/http/*.ts': ['cancellation', 'gooten', 'stores'],
-  'src/plugins/*.ts': ['http', 'cancellation', 'gooten', 'stores', 'config.js'],
+  'src/plugins/*.ts': ['http', 'auth', 'cancellation', 'gooten', 'stores', 'config.js'],
+  'src/auth/*.ts': ['http', 'config.js'],
   'src/routes/*.ts': ['http', 'cancellation'],
   'src/simulator/*.ts': [],
   'src/telemetry/*.ts': ['cancellation', 'gooten', 'config.js']

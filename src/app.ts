@@ -8,6 +8,7 @@ import { credentialRedactor, type Redactor } from './gooten/redaction.js'
 import { answerClientError } from './http/client-errors.js'
 import { toProblem } from './http/error-mapping.js'
 import { requestIdGenerator } from './http/request-id.js'
+import authentication, { type AuthenticationOptions } from './plugins/authentication.js'
 import callerAuth from './plugins/caller-auth.js'
 import contentEncoding from './plugins/content-encoding.js'
 import expectations from './plugins/expectations.js'
@@ -50,6 +51,8 @@ export interface BuildAppOptions {
   processMetrics?: boolean
   /** Set only when tracing is on (src/telemetry); without it the app has no tracing code at all. */
   tracing?: AppTracing
+  /** Replaces fetch for the OpenID provider's discovery and keys (tests). */
+  authentication?: AuthenticationOptions
 }
 
 const REQUEST_TIMEOUT_MS = 10_000
@@ -131,6 +134,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   // The services the routes use.
   await app.register(stores, options.locks === undefined ? {} : { locks: options.locks })
   await app.register(gooten, { dispatcher: options.dispatcher, tracing: options.tracing })
+  await app.register(authentication, options.authentication ?? {})
 
   await app.register(healthRoutes)
   // The order routes, with what only they need: callers, rate limits, body encoding, a deadline, idempotency.

@@ -23,8 +23,8 @@ const tracing = config.tracing === undefined
 // Loaded only once the configuration is known good, so a bad one fails fast.
 const { buildApp } = await import('./app.js')
 const app = await buildApp({ config, processMetrics: true, tracing: tracing?.hooks })
-if (config.callerKeys === undefined) {
-  app.log.warn('API_KEYS is not set: /orders routes accept every caller without authentication')
+if (!app.authenticator.required) {
+  app.log.warn('API_KEYS is not set (nor API_KEYS_FILE or OIDC_ISSUER): /orders routes accept every caller without authentication')
 }
 
 // SIGTERM: readiness turns 503 at once, in-flight requests finish, then the process exits;

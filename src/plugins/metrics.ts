@@ -2,11 +2,14 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { UpstreamObserver } from '../gooten/client.js'
 import type { CircuitState } from '../gooten/circuit-breaker.js'
+import type { JwksFetchOutcome } from '../auth/key-set.js'
 import { problemResponse } from '../http/problem-responses.js'
 
 export interface ServiceMetrics extends UpstreamObserver {
   inFlight: (count: number) => void
   circuit: (state: CircuitState) => void
+  /** A fetch of the OpenID provider's keys, or one held back by the cooldown. */
+  jwksFetch: (outcome: JwksFetchOutcome) => void
 }
 
 declare module 'fastify' {
@@ -32,6 +35,7 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
   const inFlight = new Gauge({ name: 'gooten_upstream_in_flight', help: 'Gooten calls in flight', registers: [registry] })
   const circuit = new Gauge({ name: 'gooten_upstream_circuit_state', help: '1 for the circuit breaker\'s current state', labelNames: ['state'], registers: [registry] })
   for (const state of CIRCUIT_STATES) circuit.set({ state }, state === 'closed' ? 1 : 0)
+  const jwksFetches = new Counter({ name: 'oidc_jwks_fetches_total', help: 'Fetches of the OpenID provider\'s keys, by outcome (held_back: an unknown kid within the cooldown)', labelNames: ['outcome'], registers: [registry] })
 
   // Label sets bound once and kept: prom-client hashes a labels object on every inc() and observe().
   const bound = <T extends { labels: (labels: Record<string, string>) => unknown }>(metric: T) => {
@@ -60,7 +64,8 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
     inFlight: (count) => inFlight.set(count),
     circuit: (current) => {
       for (const state of CIRCUIT_STATES) circuit.set({ state }, state === current ? 1 : 0)
-    }
+    },
+    jwksFetch: (outcome) => jwksFetches.inc({ outcome })
   } satisfies ServiceMetrics)
 
   app.addHook('onResponse', (request, reply, done) => {

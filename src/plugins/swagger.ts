@@ -16,10 +16,10 @@ const RESPONSE_HEADERS = {
   },
   'Retry-After': seconds('Seconds to wait before trying again.', 1),
   'WWW-Authenticate': {
-    description: 'The scheme to authenticate with.',
+    description: 'The scheme to authenticate with (RFC 6750): on a 401 with `error="invalid_token"` when a key or token was sent and is not valid; on a 403 with `error="insufficient_scope"` and the scope needed.',
     required: true,
     schema: { type: 'string' as const },
-    example: 'Bearer realm="gooten-order-proxy"'
+    example: 'Bearer realm="gooten-order-proxy", error="insufficient_scope", scope="orders:cancel"'
   },
   'RateLimit-Limit': seconds('Requests allowed per minute for this caller (IETF RateLimit header fields draft).', 600),
   'RateLimit-Remaining': seconds('Requests left in the current minute.', 599),
@@ -50,7 +50,7 @@ function attachResponseHeaders (document: { paths: Record<string, Record<string,
       const idempotent = operation.parameters?.some((parameter) => parameter.in === 'header' && parameter.name === 'idempotency-key') === true
       for (const [status, response] of Object.entries(operation.responses)) {
         const names: HeaderName[] = ['X-Request-Id']
-        if (status === '401') names.push('WWW-Authenticate')
+        if (status === '401' || status === '403') names.push('WWW-Authenticate')
         if (['409', '429', '503'].includes(status)) names.push('Retry-After')
         if (rateLimited) names.push('RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset')
         if (idempotent && Number(status) < 500) names.push('Idempotency-Replayed')

@@ -11,6 +11,7 @@ const security = [{ callerKey: [] }]
 /** The order routes: HTTP shapes, and the domain call. Auth, rate limits, deadlines and idempotency are plugins. */
 const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/orders/:orderId/items', {
+    config: { requiredScope: () => 'orders:read' },
     schema: {
       tags: ['orders'],
       operationId: 'listOrderItems',
@@ -29,7 +30,8 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/orders/:orderId/items/cancel', {
     config: {
-      changesState: (request) => (request as unknown as CancelShape).query.dryRun !== 'true',
+      // A dry run changes nothing: reading is enough.
+      requiredScope: (request) => (request as unknown as CancelShape).query.dryRun === 'true' ? 'orders:read' : 'orders:cancel',
       // The order id as sent (Gooten tells Safe Order IDs apart by case), the items in any order, and dryRun.
       idempotencyFingerprint: (request) => {
         const { params, body, query } = request as unknown as CancelShape
@@ -61,7 +63,8 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { itemIds, reason } = request.body
     const dryRun = request.query.dryRun === 'true'
     const audit = (outcome: string): void => {
-      request.log.info({ audit: 'cancel', caller: request.caller, orderId, itemIds, reason: reason === undefined ? null : app.redactSecrets(reason), dryRun, outcome }, 'cancel audit')
+      const { caller, subject = null, actor = null } = request.callerContext
+      request.log.info({ audit: 'cancel', caller, subject, actor, orderId, itemIds, reason: reason === undefined ? null : app.redactSecrets(reason), dryRun, outcome }, 'cancel audit')
     }
     try {
       const result = await app.cancellation.cancel({ orderId, itemIds, dryRun }, request.upstream)

@@ -213,9 +213,15 @@ t.test('API_KEYS', async (t) => {
     t.same(keysOf('a:exactly-16-chars'), [{ name: 'a', key: 'exactly-16-chars', readOnly: false }], 'exactly 16 is enough')
   })
 
-  t.test('duplicate names', async (t) => {
+  t.test('a name with several keys (an overlapping rotation), all read-only or all not', async (t) => {
+    t.same(keysOf(`a:${KEY_A},a:${KEY_B}`), [{ name: 'a', key: KEY_A, readOnly: false }, { name: 'a', key: KEY_B, readOnly: false }])
+    t.same(keysOf(`a:${KEY_A}:ro\na:${KEY_B}:ro\n`), [{ name: 'a', key: KEY_A, readOnly: true }, { name: 'a', key: KEY_B, readOnly: true }], 'one entry a line')
     refuses(t, env({ API_KEYS: `a:${KEY_A},a:${KEY_B}:ro` }), 'API_KEYS', [KEY_A, KEY_B])
-    t.throws(() => keysOf(`a:${KEY_A},a:${KEY_B}`), { message: /names must be unique/ })
+  })
+
+  t.test('a key shaped like an access token is refused: it would be verified as one', async (t) => {
+    refuses(t, env({ API_KEYS: 'a:aaaaaaa.bbbbbbbb.ccccccc' }), 'API_KEYS', ['aaaaaaa.bbbbbbbb.ccccccc'])
+    t.same(keysOf('a:aaaaaaa.bbbbbbbb.cc.dd'), [{ name: 'a', key: 'aaaaaaa.bbbbbbbb.cc.dd', readOnly: false }], 'four parts are a key')
   })
 
   t.test('duplicate keys', async (t) => {
