@@ -24,8 +24,8 @@ export class FetchHeldBack extends Error {
  * - keys never expire on their own (cacheMaxAge Infinity): a provider that cannot be reached does not
  *   take away keys already known; `refresh()` (a timer) replaces them when the provider answers;
  * - jose counts its cooldown from the last fetch that worked, so while the provider is down every
- *   unknown `kid` would fetch again; here every attempt counts, so a flood of made-up `kid`s makes at
- *   most one fetch per cooldown, whatever the provider does.
+ *   unknown `kid` would fetch again; here every attempt counts instead, so a flood of made-up `kid`s
+ *   makes at most one fetch per cooldown, whatever the provider does.
  */
 export class KeySet {
   readonly resolve: RemoteJWKSet
@@ -36,7 +36,8 @@ export class KeySet {
     const fetchImpl = options.fetchImpl ?? fetch
     this.resolve = createRemoteJWKSet(options.jwksUri, {
       cacheMaxAge: Infinity,
-      cooldownDuration: options.cooldownMs,
+      // The cooldown is ours (below), counted from every attempt.
+      cooldownDuration: 0,
       timeoutDuration: options.timeoutMs,
       [customFetch]: async (url, init) => {
         const now = performance.now()
@@ -55,11 +56,6 @@ export class KeySet {
         }
       }
     })
-  }
-
-  /** Whether keys were ever fetched: until then no token can be checked. */
-  get loaded (): boolean {
-    return this.resolve.jwks() !== undefined
   }
 
   /** Fetches the keys now, whatever the cooldown; on failure the keys already known stay. */

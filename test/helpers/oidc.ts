@@ -87,7 +87,7 @@ export class TestProvider {
       return
     }
     if (request.url?.startsWith('/jwks') === true) this.jwksRequests++
-    void this.#provider.callback()(request, response)
+    this.#provider.callback()(request, response)
   }
 
   /** Goes down (true) or comes back (false). */
@@ -137,7 +137,7 @@ export class TestProvider {
       },
       findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ sub: id }) }),
       extraTokenClaims: (_ctx, token) => {
-        if (token.accountId === DELEGATING_PERSON) return { act: { sub: ACTOR } }
+        if ('accountId' in token && token.accountId === DELEGATING_PERSON) return { act: { sub: ACTOR } }
         if (token.clientId === 'scp-bot') return { scp: (token.scope ?? '').split(' ') }
         return undefined
       },
