@@ -26,8 +26,6 @@ declare module 'fastify' {
 }
 
 export interface AuthenticationOptions {
-  /** The caller keys in force now; by default those of the configuration. Rotated by the secrets plugin. */
-  keys?: () => StaticKeyRing | undefined
   /** Replaces fetch for discovery and the provider's keys (tests). */
   fetchImpl?: typeof fetch
 }
@@ -48,10 +46,16 @@ export default fp<AuthenticationOptions>(async function authentication (app, opt
   app.decorateRequest('authFailure', undefined)
   app.decorateRequest('authenticationProblem', undefined)
 
-  let keys = options.keys
-  if (keys === undefined) {
-    const ring = config.callerKeys === undefined ? undefined : new StaticKeyRing(config.callerKeys)
-    keys = () => ring
+  // The caller keys in force (API_KEYS_FILE may replace them): one ring per generation, built when it is first used.
+  const { secrets } = app
+  let generation = secrets.callerKeys
+  let ring = generation === undefined ? undefined : new StaticKeyRing(generation)
+  const keys = (): StaticKeyRing | undefined => {
+    if (secrets.callerKeys !== generation) {
+      generation = secrets.callerKeys
+      ring = generation === undefined ? undefined : new StaticKeyRing(generation)
+    }
+    return ring
   }
   const identityProvider = config.oidc === undefined
     ? undefined

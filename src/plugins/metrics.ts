@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { UpstreamObserver } from '../gooten/client.js'
 import type { CircuitState } from '../gooten/circuit-breaker.js'
 import type { JwksFetchOutcome } from '../auth/key-set.js'
+import type { SecretFileVariable } from '../secrets/live-secrets.js'
 import { problemResponse } from '../http/problem-responses.js'
 
 export interface ServiceMetrics extends UpstreamObserver {
@@ -10,6 +11,8 @@ export interface ServiceMetrics extends UpstreamObserver {
   circuit: (state: CircuitState) => void
   /** A fetch of the OpenID provider's keys, or one held back by the cooldown. */
   jwksFetch: (outcome: JwksFetchOutcome) => void
+  /** A secret file's new content applied, or refused (the previous values stay). */
+  secretFile: (file: SecretFileVariable, outcome: 'applied' | 'refused') => void
 }
 
 declare module 'fastify' {
@@ -35,6 +38,7 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
   const inFlight = new Gauge({ name: 'gooten_upstream_in_flight', help: 'Gooten calls in flight', registers: [registry] })
   const circuit = new Gauge({ name: 'gooten_upstream_circuit_state', help: '1 for the circuit breaker\'s current state', labelNames: ['state'], registers: [registry] })
   for (const state of CIRCUIT_STATES) circuit.set({ state }, state === 'closed' ? 1 : 0)
+  const secretFiles = new Counter({ name: 'secret_file_reloads_total', help: 'Secret files read again with new content, by variable and outcome (refused: broken, the previous values stay)', labelNames: ['file', 'outcome'], registers: [registry] })
   const jwksFetches = new Counter({ name: 'oidc_jwks_fetches_total', help: 'Fetches of the OpenID provider\'s keys, by outcome (held_back: an unknown kid within the cooldown)', labelNames: ['outcome'], registers: [registry] })
 
   // Label sets bound once and kept: prom-client hashes a labels object on every inc() and observe().
@@ -65,7 +69,8 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
     circuit: (current) => {
       for (const state of CIRCUIT_STATES) circuit.set({ state }, state === current ? 1 : 0)
     },
-    jwksFetch: (outcome) => jwksFetches.inc({ outcome })
+    jwksFetch: (outcome) => jwksFetches.inc({ outcome }),
+    secretFile: (file, outcome) => secretFiles.inc({ file, outcome })
   } satisfies ServiceMetrics)
 
   app.addHook('onResponse', (request, reply, done) => {
