@@ -45,7 +45,9 @@ export class LiveSecrets {
   #callerKeys: CallerKey[] | undefined
   #redactor: Redactor
   readonly #everSeen = new Set<string>()
-  readonly #files: Array<WatchedFile<unknown>> = []
+  /** Each file, and what to do with its new value. */
+  readonly #files: Array<{ variable: SecretFileVariable, file: WatchedFile<unknown>, apply: (value: unknown) => void }> = []
+  #observer: SecretsObserver | undefined
   #timer: NodeJS.Timeout | undefined
   #polling = false
   readonly #changeListeners: Array<() => void> = []
@@ -75,21 +77,13 @@ export class LiveSecrets {
 
   /** Starts polling the files, if any; never keeps the process alive on its own. */
   start (observer: SecretsObserver): void {
-    if (this.#timer !== undefined) return
+    if (this.#observer !== undefined) return
+    this.#observer = observer
     const { secretFiles } = this.config
     const watch = <T>(variable: SecretFileVariable, path: string | undefined, parse: (content: string) => T, apply: (value: T) => void): void => {
       if (path === undefined) return
-      this.#files.push(new WatchedFile<T>({
-        path,
-        parse,
-        onChange: (value) => {
-          apply(value)
-          this.#learn()
-          observer.reloaded(variable)
-          for (const listener of this.#changeListeners) listener()
-        },
-        onRejected: (reason) => { observer.rejected(variable, reason) }
-      }, readOrUndefined(path)) as WatchedFile<unknown>)
+      const file = new WatchedFile<T>({ path, parse, onRejected: (reason) => { observer.rejected(variable, reason) } }, readOrUndefined(path))
+      this.#files.push({ variable, file, apply: apply as (value: unknown) => void })
     }
     watch('API_KEYS_FILE', secretFiles.apiKeys, (content) => {
       const keys = parseCallerKeys(content, 'API_KEYS_FILE')
@@ -103,11 +97,19 @@ export class LiveSecrets {
     this.#timer.unref()
   }
 
-  /** Reads every file once; a poll still running is not overlapped. */
+  /** Reads every file once, then applies what changed all at once (never a new recipe id with an old billing key). */
   poll (): void {
     if (this.#polling) return
     this.#polling = true
-    Promise.all(this.#files.map(async (file) => await file.poll())).finally(() => { this.#polling = false })
+    Promise.all(this.#files.map(async (entry) => ({ entry, value: await entry.file.read() }))).then((read) => {
+      this.#polling = false
+      const changed = read.filter(({ value }) => value !== undefined)
+      if (changed.length === 0) return
+      for (const { entry, value } of changed) entry.apply(value)
+      this.#learn()
+      for (const listener of this.#changeListeners) listener()
+      for (const { entry } of changed) (this.#observer as SecretsObserver).reloaded(entry.variable)
+    })
   }
 
   stop (): void {

@@ -4,8 +4,6 @@ export interface WatchedFileOptions<T> {
   path: string
   /** The value in the file, or a throw (a ConfigError, whose message names no value) for a broken one. */
   parse: (content: string) => T
-  /** A new, good value. */
-  onChange: (value: T) => void
   /** A new content that is broken or a file that cannot be read: the previous value stays. */
   onRejected: (reason: string) => void
 }
@@ -22,7 +20,8 @@ export class WatchedFile<T> {
     this.#lastContent = initialContent
   }
 
-  async poll (): Promise<void> {
+  /** The file's new value; undefined when it has not changed, or is broken (said once per content). Never rejects. */
+  async read (): Promise<T | undefined> {
     let content: string
     try {
       content = await readFile(this.options.path, 'utf8')
@@ -30,17 +29,15 @@ export class WatchedFile<T> {
       // Said once, until the file can be read again.
       if (this.#lastContent !== undefined) this.options.onRejected('the file cannot be read')
       this.#lastContent = undefined
-      return
+      return undefined
     }
-    if (content === this.#lastContent) return
+    if (content === this.#lastContent) return undefined
     this.#lastContent = content
-    let value: T
     try {
-      value = this.options.parse(content)
+      return this.options.parse(content)
     } catch (error) {
       this.options.onRejected((error as Error).message)
-      return
+      return undefined
     }
-    this.options.onChange(value)
   }
 }
