@@ -20,6 +20,12 @@ export function browserPageHeaders (request: FastifyRequest, reply: FastifyReply
   pageHeaders(request.raw, reply.raw, done)
 }
 
+/** The same, for a page that may also fetch from `origin` (Swagger UI exchanging a sign-in's code for a token). */
+export function signInPageHeaders (origin: string): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+  const headers = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, connectSrc: ["'self'", origin] } } })
+  return (request, reply, done) => { headers(request.raw, reply.raw, done) }
+}
+
 /**
  * Security headers, sized to what reads each answer. Every answer says `nosniff`: a browser that
  * opens a JSON or problem answer never treats it as a page. The rest of Helmet's set (a CSP, frame,

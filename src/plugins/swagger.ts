@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { browserPageHeaders } from './security-headers.js'
+import { browserPageHeaders, signInPageHeaders } from './security-headers.js'
+import { SIGN_IN_SCOPES, withSignIn } from './swagger-sign-in.js'
 import { REQUEST_ID_PATTERN } from '../http/request-id.js'
 
 const seconds = (description: string, example: number) => ({ description, schema: { type: 'integer' as const, minimum: 0 }, example })
@@ -80,7 +81,16 @@ export default fp(async function openapi (app) {
       ],
       components: {
         securitySchemes: {
-          callerKey: { type: 'http', scheme: 'bearer', description: 'A caller key from API_KEYS. Required on /orders routes when the deployment configures caller keys.' }
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'caller key or JWT access token',
+            description: [
+              'A caller key (API_KEYS), or an access token of the deployment\'s OpenID provider (a JWT: three dot-separated parts, verified against the provider\'s keys, issuer and audience).',
+              'Scopes: orders:read lists items and dry-runs cancels; orders:cancel also cancels. A read-only key (`:ro`) has orders:read only; a token has the scopes in its `scope` or `scp` claim.',
+              'Required on /orders routes whenever the deployment configures keys or a provider. When it configures a sign-in client, the document served at /docs/json adds an oauth2 scheme for it.'
+            ].join(' ')
+          }
         },
         headers: RESPONSE_HEADERS
       }
@@ -94,8 +104,19 @@ export default fp(async function openapi (app) {
     refResolver: { buildLocalReference: (json) => json.$id as string }
   })
   // Swagger UI is a page for browsers: it alone gets Helmet's whole set of headers.
+  const signIn = app.config.oidc?.swaggerClientId === undefined ? undefined : { clientId: app.config.oidc.swaggerClientId, issuer: app.config.oidc.issuer }
   await app.register(async function docs (scope) {
-    scope.addHook('onRequest', browserPageHeaders)
-    await scope.register(swaggerUi, { routePrefix: '/docs' })
+    // With a sign-in, the page also talks to the provider's token endpoint (on the issuer's origin).
+    scope.addHook('onRequest', signIn === undefined ? browserPageHeaders : signInPageHeaders(new URL(signIn.issuer).origin))
+    await scope.register(swaggerUi, {
+      routePrefix: '/docs',
+      ...(signIn === undefined
+        ? {}
+        : {
+            initOAuth: { clientId: signIn.clientId, usePkceWithAuthorizationCodeGrant: true, scopes: SIGN_IN_SCOPES },
+            // Read at each request: the provider's endpoints are known once discovery has worked.
+            transformSpecification: (document: Record<string, unknown>) => withSignIn(document, app.identityProvider?.metadata)
+          })
+    })
   })
 }, { name: 'openapi' })

@@ -5,8 +5,10 @@ import { CANCEL_RESULT_EXAMPLES, CancelBody, CancelHeaders, CancelQuery, CancelR
 
 interface CancelShape { params: { orderId: string }, query: { dryRun?: string }, body: { itemIds: number[] } }
 
-// Documented the same in every deployment, so the OpenAPI document does not depend on configuration.
-const security = [{ callerKey: [] }]
+// Documented the same in every deployment, so the OpenAPI document does not depend on configuration;
+// the scope listed is the one a real request needs (a dry run needs orders:read only).
+const readSecurity = [{ bearerAuth: ['orders:read'] }]
+const cancelSecurity = [{ bearerAuth: ['orders:cancel'] }]
 
 /** The order routes: HTTP shapes, and the domain call. Auth, rate limits, deadlines and idempotency are plugins. */
 const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -16,8 +18,8 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['orders'],
       operationId: 'listOrderItems',
       summary: 'List an order\'s items and whether each can be cancelled',
-      description: 'Looks the order up at Gooten and shows each item\'s id, SKU, quantity, Gooten status and whether it is still cancellable.',
-      security,
+      description: 'Looks the order up at Gooten and shows each item\'s id, SKU, quantity, Gooten status and whether it is still cancellable. Needs the orders:read scope.',
+      security: readSecurity,
       params: OrderParams,
       querystring: NoQuery,
       headers: CommonHeaders,
@@ -46,9 +48,10 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'Looks the order up at Gooten, checks that every requested item is in the order and in a',
         'pre-production status, then forwards one cancel call with the items that still need it.',
         'All-or-nothing pre-checks: when any item fails one, nothing is forwarded.',
-        'Items already cancelled are reported as `already_cancelled` and not forwarded.'
+        'Items already cancelled are reported as `already_cancelled` and not forwarded.',
+        'Needs the orders:cancel scope; a dry run (`?dryRun=true`) needs orders:read only.'
       ].join(' '),
-      security,
+      security: cancelSecurity,
       params: OrderParams,
       querystring: CancelQuery,
       headers: CancelHeaders,

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import { CompactSign, exportSPKI, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose'
 import t from 'tap'
 import { SEED } from '../../src/simulator/seed.js'
 import { eventually } from '../helpers/eventually.js'
-import { ACTOR, AUDIENCE, DELEGATING_PERSON, OTHER_AUDIENCE, TestProvider } from '../helpers/oidc.js'
+import { ACTOR, AUDIENCE, DELEGATING_PERSON, OTHER_AUDIENCE, SWAGGER_CLIENT_ID, TestProvider } from '../helpers/oidc.js'
 import { call, cancelPath, startStack, type JsonAnswer, type Stack } from '../helpers/stack.js'
 
 const { demo } = SEED
@@ -266,6 +267,25 @@ t.test('readiness waits for the provider at most OIDC_STARTUP_GRACE_MS', async (
   t.teardown(() => { provider.setDown(false) })
   const stack = await serviceWith(t, { OIDC_STARTUP_GRACE_MS: '0' })
   t.equal((await request(stack.url, '/health/ready', undefined)).status, 200, 'ready with keys only')
+})
+
+t.test('Swagger UI sign-in: the served document offers the provider\'s authorization code flow; the committed one does not change', async (t) => {
+  const stack = await serviceWith(t, { OIDC_SWAGGER_CLIENT_ID: SWAGGER_CLIENT_ID })
+  await keysFetched(stack)
+  const served = await (await fetch(`${stack.url}/docs/json`)).json() as { components: { securitySchemes: Record<string, unknown> }, paths: Record<string, Record<string, { security: unknown }>> }
+  t.match(served.components.securitySchemes.companySignIn, {
+    type: 'oauth2',
+    flows: { authorizationCode: { authorizationUrl: `${provider.issuer}/auth`, tokenUrl: `${provider.issuer}/token`, scopes: { 'orders:cancel': String } } }
+  })
+  t.same(served.paths['/orders/{orderId}/items/cancel']?.post?.security, [{ bearerAuth: ['orders:cancel'] }, { companySignIn: ['openid', 'orders:cancel'] }])
+  t.same(served.paths['/health/live']?.get?.security, [], 'open routes stay open')
+  const initializer = await (await fetch(`${stack.url}/docs/static/swagger-initializer.js`)).text()
+  t.match(initializer, /"clientId":"order-proxy-docs"/)
+  t.match(initializer, /"usePkceWithAuthorizationCodeGrant":true/)
+  const page = await fetch(`${stack.url}/docs/static/index.html`)
+  t.match(page.headers.get('content-security-policy'), new RegExp(`connect-src 'self' ${provider.issuer}`), 'the page may fetch the token from the provider')
+  const committed = await readFile(new URL('../../openapi/openapi.json', import.meta.url), 'utf8')
+  t.notMatch(committed, /companySignIn|127\.0\.0\.1/, 'the committed document holds no deployment\'s provider')
 })
 
 t.test('no token, nor any part of one, in any log line, answer or metric', async (t) => {
