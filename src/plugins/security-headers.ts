@@ -20,10 +20,21 @@ export function browserPageHeaders (request: FastifyRequest, reply: FastifyReply
   pageHeaders(request.raw, reply.raw, done)
 }
 
-/** The same, for a page that may also fetch from `origin` (Swagger UI exchanging a sign-in's code for a token). */
+/**
+ * The same for Swagger UI with a sign-in: the page may also fetch from the provider's `origin` (the code
+ * exchanged for a token), and keeps the popup it opens for the provider's login. Helmet's
+ * Cross-Origin-Opener-Policy `same-origin` would cut that popup off once it visits the provider, so
+ * the page allows popups, and the redirect page the popup returns to, which hands the code back to its
+ * opener, sets no policy (a policy there would cut it off too).
+ */
 export function signInPageHeaders (origin: string): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
-  const headers = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, connectSrc: ["'self'", origin] } } })
-  return (request, reply, done) => { headers(request.raw, reply.raw, done) }
+  const contentSecurityPolicy = { directives: { upgradeInsecureRequests: null, connectSrc: ["'self'", origin] } }
+  const page = helmet({ contentSecurityPolicy, crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' } })
+  const redirectPage = helmet({ contentSecurityPolicy, crossOriginOpenerPolicy: false })
+  return (request, reply, done) => {
+    const headers = request.url.split('?')[0]?.endsWith('/oauth2-redirect.html') === true ? redirectPage : page
+    headers(request.raw, reply.raw, done)
+  }
 }
 
 /**
