@@ -3,6 +3,22 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { allows, type Scope } from '../auth/caller.js'
 import type { AuthOutcome } from '../auth/authenticator.js'
 import { insufficientScope } from '../auth/problems.js'
+import type { AuthFailureReason } from './metrics.js'
+
+/** The metric's bounded reasons, from the access line's finer ones; a provider not reached yet is no failure of the caller's. */
+function metricReason (reason: string): AuthFailureReason | undefined {
+  switch (reason) {
+    case 'missing':
+    case 'malformed':
+      return reason
+    case 'unknown_key':
+      return 'invalid_key'
+    case 'provider_unavailable':
+      return undefined
+    default:
+      return 'invalid_token'
+  }
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -31,6 +47,9 @@ export default fp(async function callerAuth (app) {
     } else {
       request.authenticationProblem = outcome.problem
       request.authFailure = outcome.reason
+      // Counted here, before the rate limiter: a guesser it turns away is still failing to authenticate.
+      const counted = metricReason(outcome.reason)
+      if (counted !== undefined) app.metrics.authFailed(counted)
     }
   }
 
@@ -52,8 +71,13 @@ export default fp(async function callerAuth (app) {
     if (requiredScope === undefined) return
     const checkScope = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
       const needed = requiredScope(request)
-      done(allows(request.callerContext, needed) ? undefined : insufficientScope(needed))
+      if (allows(request.callerContext, needed)) {
+        done()
+        return
+      }
+      app.metrics.authFailed('insufficient_scope')
+      done(insufficientScope(needed))
     }
     route.preHandler = [checkScope, ...[route.preHandler ?? []].flat()]
   })
-}, { name: 'caller-auth', dependencies: ['request-log', 'authentication'] })
+}, { name: 'caller-auth', dependencies: ['request-log', 'metrics', 'authentication'] })
