@@ -3,11 +3,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { DestinationStream } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { OrderLocks } from './cancellation/ports.js'
-import { configuredSecrets, type Config } from './config.js'
-import { credentialRedactor, type Redactor } from './gooten/redaction.js'
+import type { Config } from './config.js'
+import type { Redactor } from './gooten/redaction.js'
 import { answerClientError } from './http/client-errors.js'
 import { toProblem } from './http/error-mapping.js'
 import { requestIdGenerator } from './http/request-id.js'
+import authentication, { type AuthenticationOptions } from './plugins/authentication.js'
 import callerAuth from './plugins/caller-auth.js'
 import contentEncoding from './plugins/content-encoding.js'
 import expectations from './plugins/expectations.js'
@@ -27,6 +28,7 @@ import upstreamDeadline from './plugins/upstream-deadline.js'
 import healthRoutes from './routes/health.js'
 import ordersRoutes from './routes/orders.js'
 import { SHARED_SCHEMAS } from './routes/schemas.js'
+import { LiveSecrets } from './secrets/live-secrets.js'
 import type { AppTracing } from './telemetry/hooks.js'
 
 declare module 'fastify' {
@@ -34,6 +36,8 @@ declare module 'fastify' {
     config: Config
     /** Replaces every configured secret in caller-supplied text bound for a log line (a cancel's reason). */
     redactSecrets: Redactor
+    /** The credentials and caller keys in force now; those read from files change while the service runs. */
+    secrets: LiveSecrets
   }
 }
 
@@ -53,6 +57,10 @@ export interface BuildAppOptions {
   tracing?: AppTracing
   /** Epoch milliseconds, for the expiry of MCP confirmations (default Date.now); tests move it. */
   now?: () => number
+  /** The credentials and caller keys in force; by default from `config`. The server shares them with tracing's redactor. */
+  secrets?: LiveSecrets
+  /** Replaces fetch for the OpenID provider's discovery and keys (tests). */
+  authentication?: AuthenticationOptions
 }
 
 const REQUEST_TIMEOUT_MS = 10_000
@@ -71,7 +79,8 @@ function validationError (_errors: unknown, dataVar: string): Error {
 /** Builds the whole service from a validated config; never reads process.env. */
 export async function buildApp (options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options
-  const redactSecrets = credentialRedactor(configuredSecrets(config))
+  const secrets = options.secrets ?? new LiveSecrets(config)
+  const redactSecrets = secrets.redact
   const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS
   const app = Fastify({
     logger: {
@@ -115,6 +124,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
 
   app.decorate('config', config)
   app.decorate('redactSecrets', redactSecrets)
+  app.decorate('secrets', secrets)
   // Only JSON bodies are accepted; Fastify's text/plain parser would let text through to validation.
   app.removeContentTypeParser('text/plain')
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema)
@@ -131,9 +141,22 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   await app.register(readiness)
   await app.register(overload)
   await app.register(metrics, { processMetrics: options.processMetrics ?? false })
+  // Files of credentials and keys, read again while the service runs: what changed is said, never its value.
+  secrets.start({
+    reloaded: (file) => {
+      app.log.info({ file }, 'secret file reloaded; its new values are in force')
+      app.metrics.secretFile(file, 'applied')
+    },
+    rejected: (file, reason) => {
+      app.log.warn({ file, reason }, 'secret file refused; the previous values stay in force')
+      app.metrics.secretFile(file, 'refused')
+    }
+  })
+  app.addHook('onClose', async () => { secrets.stop() })
   // The services the routes use.
   await app.register(stores, options.locks === undefined ? {} : { locks: options.locks })
   await app.register(gooten, { dispatcher: options.dispatcher, tracing: options.tracing })
+  await app.register(authentication, options.authentication ?? {})
 
   await app.register(healthRoutes)
   // The order routes and the MCP endpoint, with what only they need: callers, rate limits, body

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import envSchema from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
@@ -9,8 +10,11 @@ const OtlpProtocolSchema = Type.Unsafe<OtlpProtocol>(Type.String({ pattern: '^ht
 
 /** Every environment variable the service reads, with its default (docs/operations.md, Configuration). */
 const EnvSchema = Type.Object({
-  GOOTEN_RECIPE_ID: Type.String({ minLength: 1 }),
-  GOOTEN_PARTNER_BILLING_KEY: Type.String({ minLength: 1 }),
+  // Each credential from the variable or from a file (a Kubernetes Secret volume), never both.
+  GOOTEN_RECIPE_ID: Type.Optional(Type.String({ minLength: 1 })),
+  GOOTEN_RECIPE_ID_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  GOOTEN_PARTNER_BILLING_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  GOOTEN_PARTNER_BILLING_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   GOOTEN_BASE_URL: Type.String({ default: 'https://api.print.io' }),
   GOOTEN_ALLOW_PLAIN_HTTP: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'false' }),
   HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
@@ -25,6 +29,13 @@ const EnvSchema = Type.Object({
   CIRCUIT_FAILURE_THRESHOLD: Type.Integer({ default: 5, minimum: 1, maximum: 1000 }),
   CIRCUIT_OPEN_MS: Type.Integer({ default: 30000, minimum: 100, maximum: 600000 }),
   API_KEYS: Type.Optional(Type.String()),
+  API_KEYS_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  SECRET_FILES_POLL_MS: Type.Integer({ default: 2000, minimum: 50, maximum: 600000 }),
+  OIDC_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  OIDC_AUDIENCE: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+  OIDC_JWKS_COOLDOWN_MS: Type.Integer({ default: 30000, minimum: 0, maximum: 3600000 }),
+  OIDC_STARTUP_GRACE_MS: Type.Integer({ default: 30000, minimum: 0, maximum: 600000 }),
+  OIDC_SWAGGER_CLIENT_ID: Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{1,256}$' })),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 600, minimum: 1, maximum: 1000000 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   TRUST_PROXY: Type.Optional(Type.String({ pattern: '^(true|false|[0-9a-fA-F.:/]+(, *[0-9a-fA-F.:/]+)*)$' })),
@@ -80,6 +91,28 @@ export interface CallerKey {
   readOnly: boolean
 }
 
+/** Verifying access tokens of an OpenID provider; see docs/identity.md. */
+export interface OidcConfig {
+  /** Exactly as the provider writes `iss`; its discovery document is under /.well-known/openid-configuration. */
+  issuer: string
+  /** The `aud` every token must carry. */
+  audience: string
+  /** An unknown `kid` refetches the provider's keys at most once per this many ms. */
+  jwksCooldownMs: number
+  /** How long readiness waits for the provider's keys at start before the replica serves without them. */
+  startupGraceMs: number
+  /** A public client for Swagger UI's sign-in (authorization code + PKCE); undefined: no sign-in offered. */
+  swaggerClientId: string | undefined
+}
+
+/** Files whose contents are read again while the service runs (Kubernetes swaps a Secret volume's files). */
+export interface SecretFiles {
+  apiKeys: string | undefined
+  recipeId: string | undefined
+  partnerBillingKey: string | undefined
+  pollMs: number
+}
+
 export interface Config {
   host: string
   port: number
@@ -99,8 +132,11 @@ export interface Config {
     circuitFailureThreshold: number
     circuitOpenMs: number
   }
-  /** Undefined: caller authentication is off. */
+  /** The caller keys at start (API_KEYS or API_KEYS_FILE). Undefined, with `oidc` undefined too: caller authentication is off. */
   callerKeys: CallerKey[] | undefined
+  /** Access tokens of an OpenID provider; undefined: only caller keys. */
+  oidc: OidcConfig | undefined
+  secretFiles: SecretFiles
   rateLimitPerMinute: number
   redisUrl: string | undefined
   shutdownTimeoutMs: number
@@ -114,7 +150,7 @@ export interface Config {
   tracing: { protocol: OtlpProtocol } | undefined
 }
 
-/** Every secret the configuration holds: Gooten's two credentials and the caller keys. */
+/** Every secret the configuration held at start: Gooten's two credentials and the caller keys. */
 export function configuredSecrets (config: Config): string[] {
   return [
     config.gooten.recipeId.reveal(),
@@ -166,19 +202,90 @@ function isLoopback (hostname: string): boolean {
 
 const CALLER_NAME = /^[A-Za-z0-9._-]{1,64}$/
 const CALLER_KEY = /^[\x21-\x7e]{16,256}$/
+/** Three base64url parts: such a value is read as an access token, so no key may have this shape. */
+export const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 
-function parseCallerKeys (raw: string | undefined): CallerKey[] | undefined {
+/**
+ * `name:key[:ro]` entries, separated by commas or line breaks (a file may hold one per line). A name may
+ * hold several keys, so that a new key can be handed out before the old one is withdrawn.
+ */
+export function parseCallerKeys (raw: string | undefined, variable = 'API_KEYS'): CallerKey[] | undefined {
   if (raw === undefined || raw.trim() === '') return undefined
-  const keys = raw.split(',').map((entry) => {
-    const [name = '', key = '', flag, ...rest] = entry.trim().split(':')
+  const keys = raw.trim().split(/\s*[,\n]\s*/).map((entry) => {
+    const [name = '', key = '', flag, ...rest] = entry.split(':')
     if (!CALLER_NAME.test(name) || !CALLER_KEY.test(key) || rest.length > 0 || (flag !== undefined && flag !== 'ro')) {
-      throw new ConfigError('API_KEYS must be a comma-separated list of name:key[:ro] (name of letters, digits, . _ -; key of 16 to 256 visible characters without ":" or ",")')
+      throw new ConfigError(`${variable} must be a list of name:key[:ro], separated by commas or lines (name of letters, digits, . _ -; key of 16 to 256 visible characters without ":" or ",")`)
     }
+    if (JWT_SHAPE.test(key)) throw new ConfigError(`${variable} keys must not have an access token's shape (three parts separated by dots)`)
     return { name, key: new Secret(key), readOnly: flag === 'ro' }
   })
-  if (new Set(keys.map((k) => k.name)).size !== keys.length) throw new ConfigError('API_KEYS names must be unique')
-  if (new Set(keys.map((k) => k.key.reveal())).size !== keys.length) throw new ConfigError('API_KEYS keys must be unique')
+  const readOnlyByName = new Map<string, boolean>()
+  for (const { name, readOnly } of keys) {
+    if (readOnlyByName.get(name) === !readOnly) throw new ConfigError(`${variable}: the keys of one name must all be read-only or all not`)
+    readOnlyByName.set(name, readOnly)
+  }
+  if (new Set(keys.map((k) => k.key.reveal())).size !== keys.length) throw new ConfigError(`${variable} keys must be unique`)
   return keys
+}
+
+/** A credential from its variable or from the file another variable names (trailing line breaks dropped), not both. */
+function valueOrFile (env: Record<string, string | undefined>, variable: string, options: { required: boolean }): string | undefined {
+  const value = env[variable]
+  const file = env[`${variable}_FILE`]
+  if (value !== undefined && file !== undefined) throw new ConfigError(`set ${variable} or ${variable}_FILE, not both`)
+  if (file === undefined) {
+    if (value === undefined && options.required) throw new ConfigError(`${variable} is required (or ${variable}_FILE)`)
+    return value
+  }
+  return readSecretFile(file, `${variable}_FILE`)
+}
+
+/** A secret file's content without the line break editors and `kubectl create secret --from-file` leave. */
+export function readSecretFile (path: string, variable: string): string {
+  let content: string
+  try {
+    content = readFileSync(path, 'utf8')
+  } catch {
+    throw new ConfigError(`${variable} names a file that cannot be read`)
+  }
+  const value = content.replace(/[\r\n]+$/, '')
+  if (value === '') throw new ConfigError(`${variable} names an empty file`)
+  return value
+}
+
+/**
+ * The provider's issuer (https, or http on loopback, as for Gooten) and the audience: both or neither.
+ * The issuer is kept exactly as given: tokens must carry it byte for byte.
+ */
+function parseOidc (env: Env): OidcConfig | undefined {
+  const { OIDC_ISSUER: issuer, OIDC_AUDIENCE: audience } = env
+  if (issuer === undefined && audience === undefined) {
+    if (env.OIDC_SWAGGER_CLIENT_ID !== undefined) throw new ConfigError('OIDC_SWAGGER_CLIENT_ID needs OIDC_ISSUER and OIDC_AUDIENCE')
+    return undefined
+  }
+  if (issuer === undefined || audience === undefined) throw new ConfigError('OIDC_ISSUER and OIDC_AUDIENCE must be set together')
+  let url: URL
+  try {
+    url = new URL(issuer)
+  } catch {
+    throw new ConfigError('OIDC_ISSUER must be an absolute URL')
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new ConfigError('OIDC_ISSUER must have no query, fragment or user info')
+  }
+  if (!isSecureOrLoopback(url)) throw new ConfigError('OIDC_ISSUER must use https: (http: is allowed for loopback addresses)')
+  return {
+    issuer,
+    audience,
+    jwksCooldownMs: env.OIDC_JWKS_COOLDOWN_MS,
+    startupGraceMs: env.OIDC_STARTUP_GRACE_MS,
+    swaggerClientId: env.OIDC_SWAGGER_CLIENT_ID
+  }
+}
+
+/** https anywhere, plain http only to this machine: what the provider's URLs must use. */
+export function isSecureOrLoopback (url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname))
 }
 
 /** `true`, `false`, or a comma-separated list of trusted gateway addresses or CIDRs. */
@@ -201,6 +308,10 @@ function parseTracing (env: Env): Config['tracing'] {
 
 /** Validates the environment once; throws ConfigError naming the first bad variable. */
 export function loadConfig (environment: Record<string, string | undefined>): Config {
+  // The credentials first: a missing one is the mistake most worth naming.
+  const recipeId = valueOrFile(environment, 'GOOTEN_RECIPE_ID', { required: true }) as string
+  const partnerBillingKey = valueOrFile(environment, 'GOOTEN_PARTNER_BILLING_KEY', { required: true }) as string
+  const apiKeys = valueOrFile(environment, 'API_KEYS', { required: false })
   let env: Env
   try {
     env = envSchema<Env>({ schema: EnvSchema, data: { ...environment }, dotenv: false, env: false })
@@ -215,8 +326,8 @@ export function loadConfig (environment: Record<string, string | undefined>): Co
     logLevel: env.LOG_LEVEL,
     gooten: {
       ...parseBaseUrl(env.GOOTEN_BASE_URL, env.GOOTEN_ALLOW_PLAIN_HTTP === 'true'),
-      recipeId: new Secret(env.GOOTEN_RECIPE_ID),
-      partnerBillingKey: new Secret(env.GOOTEN_PARTNER_BILLING_KEY)
+      recipeId: new Secret(recipeId),
+      partnerBillingKey: new Secret(partnerBillingKey)
     },
     upstream: {
       timeoutMs: env.UPSTREAM_TIMEOUT_MS,
@@ -225,7 +336,14 @@ export function loadConfig (environment: Record<string, string | undefined>): Co
       circuitFailureThreshold: env.CIRCUIT_FAILURE_THRESHOLD,
       circuitOpenMs: env.CIRCUIT_OPEN_MS
     },
-    callerKeys: parseCallerKeys(env.API_KEYS),
+    callerKeys: parseCallerKeys(apiKeys, env.API_KEYS_FILE === undefined ? 'API_KEYS' : 'API_KEYS_FILE'),
+    oidc: parseOidc(env),
+    secretFiles: {
+      apiKeys: env.API_KEYS_FILE,
+      recipeId: env.GOOTEN_RECIPE_ID_FILE,
+      partnerBillingKey: env.GOOTEN_PARTNER_BILLING_KEY_FILE,
+      pollMs: env.SECRET_FILES_POLL_MS
+    },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     redisUrl: env.REDIS_URL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -15,16 +15,19 @@ function configOrExit (): Config {
 const SHUTDOWN_MARGIN_MS = 200
 
 const config = configOrExit()
+// The credentials and keys in force, shared by the app and the tracing exporter's redactor.
+const { LiveSecrets } = await import('./secrets/live-secrets.js')
+const secrets = new LiveSecrets(config)
 // Only when configured: without it no OpenTelemetry module is ever loaded. Before the app, so the
 // SDK is in place before anything it observes loads.
 const tracing = config.tracing === undefined
   ? undefined
-  : (await import('./telemetry/sdk.js')).startTracing(config, config.tracing)
+  : (await import('./telemetry/sdk.js')).startTracing(config, config.tracing, secrets.redact)
 // Loaded only once the configuration is known good, so a bad one fails fast.
 const { buildApp } = await import('./app.js')
-const app = await buildApp({ config, processMetrics: true, tracing: tracing?.hooks })
-if (config.callerKeys === undefined) {
-  app.log.warn('API_KEYS is not set: /orders routes accept every caller without authentication')
+const app = await buildApp({ config, processMetrics: true, tracing: tracing?.hooks, secrets })
+if (!app.authenticator.required) {
+  app.log.warn('API_KEYS is not set (nor API_KEYS_FILE or OIDC_ISSUER): /orders routes accept every caller without authentication')
 }
 
 // SIGTERM: readiness turns 503 at once, in-flight requests finish, then the process exits;

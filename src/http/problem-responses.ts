@@ -19,8 +19,8 @@ const PROBLEM_EXAMPLES: Record<ProblemCode, { detail: string, extras?: Record<st
     detail: 'The request does not match the schema; see errors.',
     extras: { errors: [{ path: '/body/itemIds', message: 'must NOT have fewer than 1 items' }] }
   },
-  UNAUTHORIZED: { detail: 'Send Authorization: Bearer <key>.' },
-  FORBIDDEN: { detail: 'This caller key is read-only; it may list items and dry-run cancels only.' },
+  UNAUTHORIZED: { detail: 'Send Authorization: Bearer <caller key or access token>.' },
+  FORBIDDEN: { detail: 'This caller may list items and dry-run cancels only; a cancel needs the orders:cancel scope.' },
   NOT_FOUND: { detail: 'No route matches this method and path.' },
   ORDER_NOT_FOUND: { detail: 'Gooten has no order with this id.' },
   ITEMS_NOT_CANCELLABLE: {
@@ -57,6 +57,7 @@ const PROBLEM_EXAMPLES: Record<ProblemCode, { detail: string, extras?: Record<st
   ORDER_UNREADABLE: { detail: 'Gooten\'s document for this order has an item without a status, so its items cannot be checked; nothing was forwarded. Other orders are not affected; asking again will not help until Gooten\'s document changes.' },
   UPSTREAM_UNAVAILABLE: { detail: 'Gooten kept failing; try again later.' },
   STORE_UNAVAILABLE: { detail: 'The shared store is unavailable; nothing was cancelled. Retry shortly.' },
+  IDENTITY_PROVIDER_UNAVAILABLE: { detail: 'The identity provider\'s keys are not available yet; retry shortly.' },
   NOT_READY: { detail: 'The service is shutting down; retry on another replica.' },
   SERVICE_OVERLOADED: { detail: 'The service is saturated; retry shortly.' },
   UPSTREAM_TIMEOUT: { detail: 'Gooten did not answer within the request deadline.' }
@@ -89,7 +90,7 @@ function responses (codes: ProblemCode[]): Record<number, ReturnType<typeof prob
 }
 
 const COMMON: ProblemCode[] = [
-  'VALIDATION_FAILED', 'UNAUTHORIZED', 'EXPECTATION_FAILED', 'RATE_LIMITED', 'ORDER_NOT_FOUND', 'INTERNAL_ERROR',
+  'VALIDATION_FAILED', 'UNAUTHORIZED', 'FORBIDDEN', 'IDENTITY_PROVIDER_UNAVAILABLE', 'EXPECTATION_FAILED', 'RATE_LIMITED', 'ORDER_NOT_FOUND', 'INTERNAL_ERROR',
   'UPSTREAM_BAD_RESPONSE', 'ORDER_UNREADABLE', 'UPSTREAM_UNAVAILABLE', 'NOT_READY', 'SERVICE_OVERLOADED', 'UPSTREAM_TIMEOUT'
 ]
 
@@ -97,7 +98,7 @@ const COMMON: ProblemCode[] = [
 export const PROBLEM_RESPONSES = {
   read: responses(COMMON),
   cancel: responses([
-    ...COMMON, 'FORBIDDEN', 'ITEMS_NOT_CANCELLABLE', 'IDEMPOTENCY_KEY_IN_USE', 'ORDER_BUSY', 'PAYLOAD_TOO_LARGE',
+    ...COMMON, 'ITEMS_NOT_CANCELLABLE', 'IDEMPOTENCY_KEY_IN_USE', 'ORDER_BUSY', 'PAYLOAD_TOO_LARGE',
     'UNSUPPORTED_MEDIA_TYPE', 'ITEMS_NOT_IN_ORDER', 'IDEMPOTENCY_KEY_REUSED', 'CANCEL_REJECTED', 'STORE_UNAVAILABLE'
   ])
 }

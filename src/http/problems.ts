@@ -1,8 +1,8 @@
 /** Every problem this service answers, with its status and our own title (docs/api.md, Errors). */
 export const PROBLEMS = {
   VALIDATION_FAILED: { status: 400, title: 'The request is not valid' },
-  UNAUTHORIZED: { status: 401, title: 'A valid caller key is required' },
-  FORBIDDEN: { status: 403, title: 'This caller key may not do this' },
+  UNAUTHORIZED: { status: 401, title: 'A valid caller key or access token is required' },
+  FORBIDDEN: { status: 403, title: 'This caller may not do this' },
   NOT_FOUND: { status: 404, title: 'No such route' },
   ORDER_NOT_FOUND: { status: 404, title: 'Order not found' },
   ITEMS_NOT_CANCELLABLE: { status: 409, title: 'Items are no longer cancellable' },
@@ -20,6 +20,7 @@ export const PROBLEMS = {
   ORDER_UNREADABLE: { status: 502, title: 'Gooten\'s document for this order cannot be used' },
   UPSTREAM_UNAVAILABLE: { status: 503, title: 'Gooten is unavailable' },
   STORE_UNAVAILABLE: { status: 503, title: 'The shared store is unavailable' },
+  IDENTITY_PROVIDER_UNAVAILABLE: { status: 503, title: 'The identity provider\'s keys are not available' },
   NOT_READY: { status: 503, title: 'The service is not ready' },
   SERVICE_OVERLOADED: { status: 503, title: 'The service is overloaded' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'Gooten did not answer in time' }

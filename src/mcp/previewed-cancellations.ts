@@ -13,6 +13,9 @@ type LogMethod = (fields: object, message: string) => void
 /** Who is calling a tool, and the request it came in (its deadline, log and id). */
 export interface ToolRequest {
   caller: string
+  /** The person behind the caller (a token's `sub`), and who acts for them (`act.sub`); undefined for a caller key. */
+  subject: string | undefined
+  actor: string | undefined
   readOnly: boolean
   requestId: string
   upstream: CallContext
@@ -95,7 +98,7 @@ export class PreviewedCancellations {
     const { confirmationTtlMs, now, confirmations } = this.options
     const confirmation = randomBytes(32).toString('base64url')
     const expiresAt = now() + confirmationTtlMs
-    await confirmations.issue(keyOf(confirmation), { caller: request.caller, orderId, itemIds: [...itemIds], expiresAt }, confirmationTtlMs + KEPT_AFTER_EXPIRY_MS)
+    await confirmations.issue(keyOf(confirmation), { caller: request.caller, subject: request.subject ?? null, orderId, itemIds: [...itemIds], expiresAt }, confirmationTtlMs + KEPT_AFTER_EXPIRY_MS)
     return { ok: true, result: { ...result, confirmation, confirmationExpiresAt: new Date(expiresAt).toISOString() } }
   }
 
@@ -108,7 +111,8 @@ export class PreviewedCancellations {
     if (record === undefined) {
       return refused('CONFIRMATION_UNKNOWN', 'This confirmation is not one this service issued, or it expired over an hour ago. Nothing was cancelled; run preview_cancellation again.')
     }
-    if (record.caller !== request.caller) {
+    // Bound to the person as well: another user of the same assistant cannot confirm what was shown to someone else.
+    if (record.caller !== request.caller || record.subject !== (request.subject ?? null)) {
       return refused('CONFIRMATION_OF_ANOTHER_CALLER', 'This confirmation was issued to another caller and only that caller may use it. Nothing was cancelled.')
     }
     const { idempotency } = this.options

@@ -1,91 +1,83 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
-import type { FastifyRequest } from 'fastify'
-import { ProblemError } from '../http/problems.js'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { allows, type Scope } from '../auth/caller.js'
+import type { AuthOutcome } from '../auth/authenticator.js'
+import { insufficientScope } from '../auth/problems.js'
 import type { AuthFailureReason } from './metrics.js'
 
+/** The metric's bounded reasons, from the access line's finer ones; a provider not reached yet is no failure of the caller's. */
+function metricReason (reason: string): AuthFailureReason | undefined {
+  switch (reason) {
+    case 'missing':
+    case 'malformed':
+      return reason
+    case 'unknown_key':
+      return 'invalid_key'
+    case 'provider_unavailable':
+      return undefined
+    default:
+      return 'invalid_token'
+  }
+}
+
 declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set when the caller's key is read-only. */
-    callerReadOnly: boolean
-    /** Why the caller could not be identified; answered once the rate limiter has counted the request. */
-    authenticationProblem: ProblemError | undefined
-  }
   interface FastifyContextConfig {
-    /** Whether this request changes state, so that read-only keys are refused (403). */
-    changesState?: (request: FastifyRequest) => boolean
+    /** The scope this request needs (orders:read or orders:cancel); without it any authenticated caller may call. */
+    requiredScope?: (request: FastifyRequest) => Scope
   }
 }
-
-interface KnownKey {
-  name: string
-  readOnly: boolean
-  digest: Buffer
-}
-
-// Comparing fixed-length digests keeps the comparison's time independent of the key's length and content.
-const digestOf = (key: string): Buffer => createHash('sha256').update(key).digest()
-
-const unauthorized = (detail: string): ProblemError => new ProblemError('UNAUTHORIZED', detail, {
-  headers: { 'www-authenticate': 'Bearer realm="gooten-order-proxy"' }
-})
-
-const BEARER = /^Bearer +([\x21-\x7E]{1,512})$/i
 
 /**
- * Caller keys (API_KEYS) for this scope's routes, in three steps: `onRequest` identifies the caller
- * or notes why not; the rate limiter then counts the request (unauthenticated ones per client
- * address, so guessing keys is limited too); `preParsing` answers 401 before any body is read. Routes
- * whose `changesState` says so refuse read-only keys with 403. Without API_KEYS everyone is
- * 'anonymous' and may do everything.
+ * Caller authentication for this scope's routes (the authentication plugin at the root does the work),
+ * in three steps: `onRequest` identifies the caller (a key, or a token of the OpenID provider) or notes
+ * why not; the rate limiter then counts the request (unauthenticated ones per client address, so
+ * guessing keys is limited too); `preParsing` answers 401 before any body is read. A route's
+ * `requiredScope` is checked once its input is validated: 403 insufficient_scope. Without any
+ * authentication configured everyone is 'anonymous' and may do everything.
+ *
+ * Meant to be registered on any scope that serves callers: each request then has `callerContext`.
  */
 export default fp(async function callerAuth (app) {
-  app.decorateRequest('callerReadOnly', false)
-  app.decorateRequest('authenticationProblem', undefined)
-  const keys = app.config.callerKeys
-  if (keys === undefined) return
-  const known: KnownKey[] = keys.map(({ name, readOnly, key }) => ({ name, readOnly, digest: digestOf(key.reveal()) }))
+  const { authenticator } = app
 
-  /** The caller's key, or the problem to answer and why, for the metrics (never the key itself). */
-  function identify (header: string | undefined): KnownKey | { problem: ProblemError, reason: AuthFailureReason } {
-    if (header === undefined) return { problem: unauthorized('Send Authorization: Bearer <key>.'), reason: 'missing' }
-    const match = BEARER.exec(header)
-    if (match === null) return { problem: unauthorized('The Authorization header must use the Bearer scheme.'), reason: 'malformed' }
-    const presented = digestOf(match[1] as string)
-    // Check every key, so the time taken does not tell which key came close.
-    let found: KnownKey | undefined
-    for (const candidate of known) {
-      if (timingSafeEqual(candidate.digest, presented)) found = candidate
+  const apply = (request: FastifyRequest, outcome: AuthOutcome): void => {
+    if (outcome.ok) {
+      request.callerContext = outcome.caller
+      request.caller = outcome.caller.caller
+    } else {
+      request.authenticationProblem = outcome.problem
+      request.authFailure = outcome.reason
+      // Counted here, before the rate limiter: a guesser it turns away is still failing to authenticate.
+      const counted = metricReason(outcome.reason)
+      if (counted !== undefined) app.metrics.authFailed(counted)
     }
-    return found ?? { problem: unauthorized('The caller key is not valid.'), reason: 'invalid_key' }
   }
 
   app.addHook('onRequest', (request, _reply, done) => {
-    const outcome = identify(request.headers.authorization)
-    if ('problem' in outcome) {
-      // Counted here, before the rate limiter: a key guesser it turns away is still failing to authenticate.
-      app.metrics.authFailed(outcome.reason)
-      request.authenticationProblem = outcome.problem
-    } else {
-      request.caller = outcome.name
-      request.callerReadOnly = outcome.readOnly
+    const outcome = authenticator.authenticate(request.headers.authorization)
+    if (outcome instanceof Promise) {
+      // Tokens only: caller keys are answered without a promise.
+      outcome.then((settled) => { apply(request, settled); done() }, done)
+      return
     }
+    apply(request, outcome)
     done()
   })
   app.addHook('preParsing', (request, _reply, payload, done) => {
     done(request.authenticationProblem ?? null, payload)
   })
   app.addHook('onRoute', (route) => {
-    const changesState = route.config?.changesState
-    if (changesState === undefined) return
-    const refuseReadOnly = (request: FastifyRequest, _reply: unknown, done: (error?: Error) => void): void => {
-      if (request.callerReadOnly && changesState(request)) {
-        app.metrics.authFailed('insufficient_scope')
-        done(new ProblemError('FORBIDDEN', 'This caller key is read-only; it may list items and dry-run cancels only.'))
+    const requiredScope = route.config?.requiredScope
+    if (requiredScope === undefined) return
+    const checkScope = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
+      const needed = requiredScope(request)
+      if (allows(request.callerContext, needed)) {
+        done()
         return
       }
-      done()
+      app.metrics.authFailed('insufficient_scope')
+      done(insufficientScope(needed))
     }
-    route.preHandler = [refuseReadOnly, ...[route.preHandler ?? []].flat()]
+    route.preHandler = [checkScope, ...[route.preHandler ?? []].flat()]
   })
-}, { name: 'caller-auth', dependencies: ['request-log', 'metrics'] })
+}, { name: 'caller-auth', dependencies: ['request-log', 'metrics', 'authentication'] })

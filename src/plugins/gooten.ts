@@ -6,6 +6,7 @@ import { Bulkhead } from '../gooten/bulkhead.js'
 import { CircuitBreaker } from '../gooten/circuit-breaker.js'
 import { GootenClient, type UpstreamTracer } from '../gooten/client.js'
 import { RetryBudget } from '../gooten/retry-budget.js'
+import type { GootenCredentials } from '../secrets/live-secrets.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -49,21 +50,33 @@ export default fp<GootenPluginOptions>(async function gooten (app, { dispatcher,
       app.log.warn({ circuit: state }, 'Gooten circuit breaker changed state')
     }
   })
-  const client = new GootenClient({
-    origin: gooten.baseUrl,
-    recipeId: gooten.recipeId.reveal(),
-    partnerBillingKey: gooten.partnerBillingKey.reveal(),
-    dispatcher: pool,
-    bulkhead: new Bulkhead(upstream.maxInFlight, upstream.queueLimit, app.metrics.inFlight),
-    circuit,
-    retryBudget: new RetryBudget(),
-    observer: app.metrics,
-    tracer: tracing?.upstream
+  const bulkhead = new Bulkhead(upstream.maxInFlight, upstream.queueLimit, app.metrics.inFlight)
+  const retryBudget = new RetryBudget()
+  const locks = tracing === undefined ? app.stores.locks : tracing.locks(app.stores.locks)
+  // One service per generation of Gooten credentials, sharing the pool, bulkhead, circuit and budget. A
+  // request takes the service once, at its start: a rotation mid-request does not change its credentials.
+  const serviceFor = ({ recipeId, partnerBillingKey }: GootenCredentials): CancellationService => new CancellationService({
+    gooten: new GootenClient({
+      origin: gooten.baseUrl,
+      recipeId: recipeId.reveal(),
+      partnerBillingKey: partnerBillingKey.reveal(),
+      dispatcher: pool,
+      bulkhead,
+      circuit,
+      retryBudget,
+      observer: app.metrics,
+      tracer: tracing?.upstream
+    }),
+    locks,
+    verificationReserveMs: VERIFICATION_RESERVE_MS
+  })
+  let credentials = app.secrets.gooten
+  let current = serviceFor(credentials)
+  app.secrets.onChange(() => {
+    if (app.secrets.gooten === credentials) return
+    credentials = app.secrets.gooten
+    current = serviceFor(credentials)
   })
   app.decorate('circuit', circuit)
-  app.decorate('cancellation', new CancellationService({
-    gooten: client,
-    locks: tracing === undefined ? app.stores.locks : tracing.locks(app.stores.locks),
-    verificationReserveMs: VERIFICATION_RESERVE_MS
-  }))
+  app.decorate('cancellation', { getter: () => current })
 }, { name: 'gooten', dependencies: ['metrics', 'stores'] })

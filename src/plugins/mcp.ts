@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
+import { isReadOnly } from '../auth/caller.js'
 import { toProblem } from '../http/error-mapping.js'
 import { ProblemError } from '../http/problems.js'
 import { PreviewedCancellations, type ToolRequest } from '../mcp/previewed-cancellations.js'
@@ -37,7 +38,7 @@ const mcp: FastifyPluginAsync<McpOptions> = async (app, options) => {
     confirmationTtlMs: config.mcpConfirmationTtlMs,
     now: options.now ?? Date.now,
     audit: (request, { reason, ...fields }) => {
-      request.log.info({ audit: 'cancel', via: 'mcp', caller: request.caller, ...fields, reason: reason === undefined ? null : app.redactSecrets(reason) }, 'cancel audit')
+      request.log.info({ audit: 'cancel', via: 'mcp', caller: request.caller, subject: request.subject ?? null, actor: request.actor ?? null, ...fields, reason: reason === undefined ? null : app.redactSecrets(reason) }, 'cancel audit')
     }
   })
 
@@ -56,12 +57,14 @@ const mcp: FastifyPluginAsync<McpOptions> = async (app, options) => {
     return jsonRpcError(reply, 400, -32700, 'Parse error: the body is not valid JSON.')
   })
 
-  app.post('/mcp', { schema: { hide: true } }, async (request, reply) => {
+  app.post('/mcp', { schema: { hide: true }, config: { requiredScope: () => 'orders:read' } }, async (request, reply) => {
     // The tools called, on the access line; none for a request that called none (initialize, tools/list).
     const tools: string[] = []
     const toolRequest: ToolRequest = {
-      caller: request.caller,
-      readOnly: request.callerReadOnly,
+      caller: request.callerContext.caller,
+      subject: request.callerContext.subject,
+      actor: request.callerContext.actor,
+      readOnly: isReadOnly(request.callerContext),
       requestId: request.id,
       upstream: request.upstream,
       log: request.log

@@ -4,6 +4,8 @@ import { refusalOf } from '../cancellation/item-refusal.js'
 import type { ItemResult } from '../cancellation/types.js'
 import type { UpstreamObserver } from '../gooten/client.js'
 import type { CircuitState } from '../gooten/circuit-breaker.js'
+import type { JwksFetchOutcome } from '../auth/key-set.js'
+import type { SecretFileVariable } from '../secrets/live-secrets.js'
 import type { GootenFailure } from '../gooten/errors.js'
 import { problemResponse } from '../http/problem-responses.js'
 import { PROBLEMS } from '../http/problems.js'
@@ -24,6 +26,10 @@ export interface ServiceMetrics extends UpstreamObserver {
   itemsInDoubt: (count: number) => void
   /** An MCP tool call answered, by tool and whether it was a result or a tool error (both are HTTP 200). */
   mcpToolCall: (tool: string, outcome: 'ok' | 'tool_error') => void
+  /** A fetch of the OpenID provider's keys, or one held back by the cooldown. */
+  jwksFetch: (outcome: JwksFetchOutcome) => void
+  /** A secret file's new content applied, or refused (the previous values stay). */
+  secretFile: (file: SecretFileVariable, outcome: 'applied' | 'refused') => void
 }
 
 declare module 'fastify' {
@@ -204,6 +210,8 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
   const inFlight = new Gauge({ name: 'gooten_upstream_in_flight', help: 'Gooten calls in flight', registers: [registry] })
   const circuit = new Gauge({ name: 'gooten_upstream_circuit_state', help: '1 for the circuit breaker\'s current state', labelNames: ['state'], registers: [registry] })
   const storeAvailable = new Gauge({ name: 'gooten_proxy_store_available', help: '1 while the store for idempotency records and order locks can be reached (always, in process), else 0', registers: [registry] })
+  const secretFiles = new Counter({ name: 'secret_file_reloads_total', help: 'Secret files read again with new content, by variable and outcome (refused: broken, the previous values stay)', labelNames: ['file', 'outcome'], registers: [registry] })
+  const jwksFetches = new Counter({ name: 'oidc_jwks_fetches_total', help: 'Fetches of the OpenID provider\'s keys, by outcome (held_back: an unknown kid within the cooldown)', labelNames: ['outcome'], registers: [registry] })
   const storeLockDelay = new Gauge({ name: 'gooten_proxy_store_lock_delay', help: 'Seconds new order locks are still held back after the store lost its keys; 0 when they are not', registers: [registry] })
   for (const state of CIRCUIT_STATES) circuit.set({ state }, state === 'closed' ? 1 : 0)
   const toolCalls = new Counter({ name: 'mcp_tool_calls_total', help: 'MCP tool calls, by tool and outcome (ok or tool_error)', labelNames: ['tool', 'outcome'], registers: [registry] })
@@ -238,7 +246,9 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
     storeAvailable: (available) => { storeAvailable.set(available ? 1 : 0) },
     storeLockDelay: (seconds) => { storeLockDelay.set(seconds) },
     itemsInDoubt: business.itemsInDoubt,
-    mcpToolCall: (tool, outcome) => toolCalls.inc({ tool, outcome })
+    mcpToolCall: (tool, outcome) => toolCalls.inc({ tool, outcome }),
+    jwksFetch: (outcome) => jwksFetches.inc({ outcome }),
+    secretFile: (file, outcome) => secretFiles.inc({ file, outcome })
   } satisfies ServiceMetrics)
   app.decorateRequest('answerOutcome', undefined)
   app.decorateRequest('answerItems', undefined)

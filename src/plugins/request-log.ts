@@ -32,6 +32,11 @@ export default fp(async function requestLog (app) {
       ms: Math.round(reply.elapsedTime * 10) / 10,
       caller: request.caller
     }
+    // Set by caller-auth: who the token names, or why the caller was refused (a word, never the credential).
+    const { subject, actor } = request.callerContext
+    if (subject !== undefined) line.subject = subject
+    if (actor !== undefined) line.actor = actor
+    if (request.authFailure !== undefined) line.auth = request.authFailure
     if (request.problemCode !== undefined) line.code = request.problemCode
     if (hungUp) line.callerHungUp = true
     const calls = request.upstream?.calls

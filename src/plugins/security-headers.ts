@@ -21,6 +21,23 @@ export function browserPageHeaders (request: FastifyRequest, reply: FastifyReply
 }
 
 /**
+ * The same for Swagger UI with a sign-in: the page may also fetch from the provider's `origin` (the code
+ * exchanged for a token), and keeps the popup it opens for the provider's login. Helmet's
+ * Cross-Origin-Opener-Policy `same-origin` would cut that popup off once it visits the provider, so
+ * the page allows popups, and the redirect page the popup returns to, which hands the code back to its
+ * opener, sets no policy (a policy there would cut it off too).
+ */
+export function signInPageHeaders (origin: string): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+  const contentSecurityPolicy = { directives: { upgradeInsecureRequests: null, connectSrc: ["'self'", origin] } }
+  const page = helmet({ contentSecurityPolicy, crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' } })
+  const redirectPage = helmet({ contentSecurityPolicy, crossOriginOpenerPolicy: false })
+  return (request, reply, done) => {
+    const headers = request.url.split('?')[0]?.endsWith('/oauth2-redirect.html') === true ? redirectPage : page
+    headers(request.raw, reply.raw, done)
+  }
+}
+
+/**
  * Security headers, sized to what reads each answer. Every answer says `nosniff`: a browser that
  * opens a JSON or problem answer never treats it as a page. The rest of Helmet's set (a CSP, frame,
  * opener and resource policies, referrer policy) only means something to a browser rendering a

@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { browserPageHeaders } from './security-headers.js'
+import { browserPageHeaders, signInPageHeaders } from './security-headers.js'
+import { SIGN_IN_SCOPES, withSignIn } from './swagger-sign-in.js'
 import { REQUEST_ID_PATTERN } from '../http/request-id.js'
 import { OUTCOME_MEANINGS } from '../cancellation/types.js'
 
@@ -32,10 +33,10 @@ const RESPONSE_HEADERS = {
   },
   'Retry-After': seconds('Seconds to wait before trying again.', 1),
   'WWW-Authenticate': {
-    description: 'The scheme to authenticate with.',
+    description: 'The scheme to authenticate with (RFC 6750): on a 401 with `error="invalid_token"` when a key or token was sent and is not valid; on a 403 with `error="insufficient_scope"` and the scope needed.',
     required: true,
     schema: { type: 'string' as const },
-    example: 'Bearer realm="gooten-order-proxy"'
+    example: 'Bearer realm="gooten-order-proxy", error="insufficient_scope", scope="orders:cancel"'
   },
   // On every answer of the /orders routes; listed on the 200 and the 429, where a caller reads them.
   'RateLimit-Limit': seconds('Requests allowed per minute for this caller (IETF RateLimit header fields draft); on every /orders answer.', 600),
@@ -69,7 +70,7 @@ function attachResponseHeaders (document: { paths: Record<string, Record<string,
       const idempotent = operation.parameters?.some((parameter) => parameter.in === 'header' && parameter.name === 'idempotency-key') === true
       for (const [status, response] of Object.entries(operation.responses)) {
         const names: HeaderName[] = ['X-Request-Id']
-        if (status === '401') names.push('WWW-Authenticate')
+        if (status === '401' || status === '403') names.push('WWW-Authenticate')
         if (['409', '429', '503'].includes(status)) names.push('Retry-After')
         if (rateLimited && (status === '200' || status === '429')) names.push('RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset')
         if (idempotent && status === '200') names.push('Idempotency-Replayed')
@@ -99,7 +100,16 @@ export default fp(async function openapi (app) {
       ],
       components: {
         securitySchemes: {
-          callerKey: { type: 'http', scheme: 'bearer', description: 'A caller key from API_KEYS. Required on /orders routes when the deployment configures caller keys.' }
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'caller key or JWT access token',
+            description: [
+              'A caller key (API_KEYS), or an access token of the deployment\'s OpenID provider (a JWT: three dot-separated parts, verified against the provider\'s keys, issuer and audience).',
+              'Scopes: orders:read lists items and dry-runs cancels; orders:cancel also cancels. A read-only key (`:ro`) has orders:read only; a token has the scopes in its `scope` or `scp` claim.',
+              'Required on /orders routes whenever the deployment configures keys or a provider. When it configures a sign-in client, the document served at /docs/json adds an oauth2 scheme for it.'
+            ].join(' ')
+          }
         },
         headers: RESPONSE_HEADERS
       }
@@ -113,8 +123,10 @@ export default fp(async function openapi (app) {
     refResolver: { buildLocalReference: (json) => json.$id as string }
   })
   // Swagger UI is a page for browsers: it alone gets Helmet's whole set of headers.
+  const signIn = app.config.oidc?.swaggerClientId === undefined ? undefined : { clientId: app.config.oidc.swaggerClientId, issuer: app.config.oidc.issuer }
   await app.register(async function docs (scope) {
-    scope.addHook('onRequest', browserPageHeaders)
+    // With a sign-in, the page also talks to the provider's token endpoint (on the issuer's origin).
+    scope.addHook('onRequest', signIn === undefined ? browserPageHeaders : signInPageHeaders(new URL(signIn.issuer).origin))
     await scope.register(swaggerUi, {
       routePrefix: '/docs',
       // BaseLayout: no top bar, so neither Swagger's logo nor its URL box; the page opens on our title and introduction.
@@ -122,7 +134,14 @@ export default fp(async function openapi (app) {
       theme: {
         title: `${TITLE}: cancel Gooten order items`,
         favicon: [{ filename: 'favicon.svg', rel: 'icon', sizes: 'any', type: 'image/svg+xml', content: Buffer.from(FAVICON) }]
-      }
+      },
+      ...(signIn === undefined
+        ? {}
+        : {
+            initOAuth: { clientId: signIn.clientId, usePkceWithAuthorizationCodeGrant: true, scopes: SIGN_IN_SCOPES },
+            // Read at each request: the provider's endpoints are known once discovery has worked.
+            transformSpecification: (document: Record<string, unknown>) => withSignIn(document, app.identityProvider?.metadata)
+          })
     })
   })
 }, { name: 'openapi' })

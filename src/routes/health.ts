@@ -25,7 +25,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['operations'],
       operationId: 'getReadiness',
       summary: 'Readiness: 200 when the service can serve',
-      description: '503 while starting, while draining for shutdown, while the Gooten circuit breaker pauses calls (CIRCUIT_OPEN_MS after it opens), or while the service sheds load; needs no caller key.',
+      description: '503 while starting, while waiting for the identity provider\'s keys at start (at most OIDC_STARTUP_GRACE_MS), while draining for shutdown, while the Gooten circuit breaker pauses calls (CIRCUIT_OPEN_MS after it opens), or while the service sheds load; needs no caller key.',
       security: [],
       response: {
         200: { ...HealthStatus, description: 'Ready to serve', examples: [{ status: 'ready' }] },
@@ -36,6 +36,10 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async () => {
     if (app.readiness.state !== 'ready') {
       throw new ProblemError('NOT_READY', `The service is ${app.readiness.state}.`, { retryAfterSeconds: 1 })
+    }
+    // Bounded by OIDC_STARTUP_GRACE_MS: a provider that stays away must not keep caller keys out for good.
+    if (app.identityProvider?.holdsReadiness === true) {
+      throw new ProblemError('NOT_READY', 'Waiting for the identity provider\'s keys.', { retryAfterSeconds: 1 })
     }
     // Only while the pause lasts: the trial call that may close the circuit comes from a request, and
     // a gateway sends an unready replica none, so an open circuit must not keep it unready for good.

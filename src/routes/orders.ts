@@ -8,8 +8,10 @@ import { CANCEL_RESULT_EXAMPLES, CancelBody, CancelHeaders, CancelQuery, CancelR
 
 interface CancelShape { params: { orderId: string }, query: { dryRun?: string }, body: { itemIds: number[] } }
 
-// Documented the same in every deployment, so the OpenAPI document does not depend on configuration.
-const security = [{ callerKey: [] }]
+// Documented the same in every deployment, so the OpenAPI document does not depend on configuration;
+// the scope listed is the one a real request needs (a dry run needs orders:read only).
+const readSecurity = [{ bearerAuth: ['orders:read'] }]
+const cancelSecurity = [{ bearerAuth: ['orders:cancel'] }]
 
 const listed = (statuses: readonly string[]): string => statuses.map((status) => `\`${status}\``).join(', ')
 
@@ -21,7 +23,9 @@ const CANCEL_DESCRIPTION = [
   '',
   '**All or nothing:** when any requested item is not in the order (422), or past pre-production or listed by Gooten twice with different statuses (409), nothing is forwarded. Otherwise one cancel call goes to Gooten, and an item counts as cancelled only when Gooten confirms it.',
   '',
-  'A 200 answer\'s `outcome` and each item\'s `result` are explained in the CancelResult and ItemResult schemas below. Send an `Idempotency-Key` so that a retry never cancels twice.'
+  'A 200 answer\'s `outcome` and each item\'s `result` are explained in the CancelResult and ItemResult schemas below. Send an `Idempotency-Key` so that a retry never cancels twice.',
+  '',
+  '**Scope:** `orders:cancel`; a dry run (`?dryRun=true`) needs `orders:read` only.'
 ].join('\n')
 
 /** The order routes: HTTP shapes, and the domain call. Auth, rate limits, deadlines and idempotency are plugins. */
@@ -41,12 +45,13 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/orders/:orderId/items', {
+    config: { requiredScope: () => 'orders:read' },
     schema: {
       tags: ['orders'],
       operationId: 'listOrderItems',
       summary: 'List an order\'s items and whether each can be cancelled',
-      description: 'Looks the order up at Gooten and shows each item\'s id, SKU, quantity, Gooten status and whether it is still cancellable.',
-      security,
+      description: 'Looks the order up at Gooten and shows each item\'s id, SKU, quantity, Gooten status and whether it is still cancellable. Needs the orders:read scope.',
+      security: readSecurity,
       params: OrderParams,
       querystring: NoQuery,
       headers: CommonHeaders,
@@ -59,7 +64,8 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/orders/:orderId/items/cancel', {
     config: {
-      changesState: (request) => (request as unknown as CancelShape).query.dryRun !== 'true',
+      // A dry run changes nothing: reading is enough.
+      requiredScope: (request) => (request as unknown as CancelShape).query.dryRun === 'true' ? 'orders:read' : 'orders:cancel',
       // The order id as sent (Gooten tells Safe Order IDs apart by case), the items in any order, and dryRun.
       idempotencyFingerprint: (request) => {
         const { params, body, query } = request as unknown as CancelShape
@@ -71,7 +77,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'cancelOrderItems',
       summary: 'Cancel items of an order that is still pre-production',
       description: CANCEL_DESCRIPTION,
-      security,
+      security: cancelSecurity,
       params: OrderParams,
       querystring: CancelQuery,
       headers: CancelHeaders,
@@ -86,7 +92,8 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { itemIds, reason } = request.body
     const dryRun = request.query.dryRun === 'true'
     const audit = (outcome: string): void => {
-      request.log.info({ audit: 'cancel', caller: request.caller, orderId: app.redactSecrets(orderId), itemIds, reason: reason === undefined ? null : app.redactSecrets(reason), dryRun, outcome }, 'cancel audit')
+      const { caller, subject = null, actor = null } = request.callerContext
+      request.log.info({ audit: 'cancel', caller, subject, actor, orderId: app.redactSecrets(orderId), itemIds, reason: reason === undefined ? null : app.redactSecrets(reason), dryRun, outcome }, 'cancel audit')
     }
     try {
       const result = await app.cancellation.cancel({ orderId, itemIds, dryRun }, request.upstream)

@@ -38,10 +38,10 @@ function redactedUrl (request: { origin: string, path: string }, redact: Redacto
 
 /**
  * Starts the OpenTelemetry SDK: traces exported over OTLP/HTTP, the caller's W3C trace continued and
- * never passed on, every exported string redacted. Must run before the app is built.
+ * never passed on, every exported string redacted (by `redact`: the server passes the live secrets',
+ * which know rotated values too). Must run before the app is built.
  */
-export function startTracing (config: Config, settings: { protocol: OtlpProtocol }): Tracing {
-  const redact = credentialRedactor(configuredSecrets(config))
+export function startTracing (config: Config, settings: { protocol: OtlpProtocol }, redact: Redactor = credentialRedactor(configuredSecrets(config))): Tracing {
   const provider = new NodeTracerProvider({
     // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the name given here.
     resource: defaultResource()

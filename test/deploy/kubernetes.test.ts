@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
 import { BlockList } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import t from 'tap'
 import { parse } from 'yaml'
@@ -99,6 +102,19 @@ const podLabels = pod?.metadata?.labels ?? {}
 const container = pod?.spec?.containers[0] as IContainer
 const containerPorts: IContainerPort[] = container.ports ?? []
 
+/** Where the container sees the Secret's keys as files: the mount of the volume that is the Secret. */
+function secretMount (): { path: string, subPath: string | undefined, readOnly: boolean | undefined, defaultMode: number | undefined } {
+  const volume = pod?.spec?.volumes?.find((candidate) => candidate.secret?.secretName === secret.metadata?.name)
+  const mount = container.volumeMounts?.find((candidate) => candidate.name === volume?.name)
+  if (volume === undefined || mount === undefined) throw new Error('the Secret is not mounted')
+  return { path: mount.mountPath, subPath: mount.subPath, readOnly: mount.readOnly, defaultMode: volume.secret?.defaultMode }
+}
+const mount = secretMount()
+// The Secret's keys as the kubelet writes them, in a directory of the test's: the *_FILE variables point there.
+const volumeDir = mkdtempSync(join(tmpdir(), 'gop-k8s-secret-'))
+for (const [key, value] of Object.entries(secret.stringData ?? {})) writeFileSync(join(volumeDir, key), value)
+t.teardown(() => { rmSync(volumeDir, { recursive: true, force: true }) })
+
 /** What the kubelet puts in the container's environment: envFrom first, then env, which wins. */
 function containerEnvironment (): Record<string, string> {
   const environment: Record<string, string> = {}
@@ -120,7 +136,17 @@ function containerEnvironment (): Record<string, string> {
   return environment
 }
 const environment = containerEnvironment()
-const config = loadConfig(environment)
+/** The container's environment with the Secret volume's files where this test wrote them. */
+function withVolumeFiles (variables: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(variables).map(([name, value]) => {
+    if (!name.endsWith('_FILE')) return [name, value]
+    if (!value.startsWith(`${mount.path}/`)) throw new Error(`${name} points outside the Secret volume`)
+    const key = value.slice(mount.path.length + 1)
+    if (secret.stringData?.[key] === undefined) throw new Error(`${name}: the Secret has no key ${key}`)
+    return [name, join(volumeDir, key)]
+  }))
+}
+const config = loadConfig(withVolumeFiles(environment))
 
 /** A named or numbered port of the container, as a number. */
 function containerPort (port: number | string | undefined): number | undefined {
@@ -234,9 +260,11 @@ t.test('the container\'s environment is a configuration the service accepts', as
 
   const credentials = ['GOOTEN_RECIPE_ID', 'GOOTEN_PARTNER_BILLING_KEY', 'API_KEYS']
   for (const name of credentials) {
-    t.notOk(name in (configMap.data ?? {}), `${name} is not in the ConfigMap`)
-    t.ok(container.env?.some((variable) => variable.name === name && variable.valueFrom?.secretKeyRef !== undefined), `${name} comes from the Secret`)
+    t.notOk(name in (configMap.data ?? {}) || `${name}_FILE` in (configMap.data ?? {}), `${name} is not in the ConfigMap`)
+    t.notOk(name in environment, `${name} is not in the environment, where only a restart would change it`)
+    t.equal(environment[`${name}_FILE`], `${mount.path}/${name}`, `${name} is read from the Secret volume`)
   }
+  t.equal(config.secretFiles.apiKeys, join(volumeDir, 'API_KEYS'))
   for (const [key, value] of Object.entries(secret.stringData ?? {})) t.match(value, /REPLACE-WITH-/, `${key} in the example is a placeholder`)
 
   t.ok(config.callerKeys !== undefined && config.callerKeys.length > 0, 'caller keys are required')
@@ -245,6 +273,15 @@ t.test('the container\'s environment is a configuration the service accepts', as
   t.equal(config.tracing, undefined, 'traces off until a collector is named')
   t.match(config.redisUrl, /^rediss?:\/\//, 'replicas share a Redis')
   t.type(config.trustProxy, Array, 'TRUST_PROXY names addresses, not `true`')
+})
+
+t.test('the Secret volume: mounted whole (so updates reach it), read-only, readable by the service\'s user only', async (t) => {
+  t.equal(mount.subPath, undefined, 'no subPath: the kubelet does not update a subPath mount')
+  t.equal(mount.readOnly, true)
+  t.equal(mount.defaultMode, 0o440, 'owner and group read, nobody writes')
+  t.equal(pod?.spec?.securityContext?.fsGroup, pod?.spec?.securityContext?.runAsGroup, 'the files\' group is the service\'s')
+  t.throws(() => withVolumeFiles({ API_KEYS_FILE: '/etc/elsewhere/API_KEYS' }), /outside the Secret volume/, 'the check bites')
+  t.throws(() => withVolumeFiles({ API_KEYS_FILE: `${mount.path}/NO_SUCH_KEY` }), /no key NO_SUCH_KEY/)
 })
 
 t.test('with the ConfigMap\'s TRUST_PROXY, addresses a client writes itself do not dodge the per-address limit', async (t) => {

@@ -35,8 +35,9 @@ export function processEnv (gootenUrl: string, extra: Record<string, string> = {
 
 export function testConfig (environment: Record<string, string> = {}): Config {
   return loadConfig({
-    GOOTEN_RECIPE_ID: TEST_RECIPE_ID,
-    GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY,
+    // A credential read from a file (…_FILE) replaces the test's value.
+    ...(environment.GOOTEN_RECIPE_ID_FILE === undefined ? { GOOTEN_RECIPE_ID: TEST_RECIPE_ID } : {}),
+    ...(environment.GOOTEN_PARTNER_BILLING_KEY_FILE === undefined ? { GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY } : {}),
     GOOTEN_BASE_URL: 'http://127.0.0.1:9',
     LOG_LEVEL: 'info',
     // In-process, the test's own work (compiling contract validators on first use) runs on the

@@ -16,16 +16,23 @@ interface AuthCase {
   method?: 'GET' | 'POST'
   status: number
   code?: string
+  /** The WWW-Authenticate header (RFC 6750): the scheme alone without credentials, an error code with bad ones. */
+  challenge?: string
   upstream: boolean
 }
 
+const REALM = 'Bearer realm="gooten-order-proxy"'
+const INVALID = `${REALM}, error="invalid_token"`
+
 const cases: AuthCase[] = [
-  { name: 'no header', status: 401, code: 'UNAUTHORIZED', upstream: false },
-  { name: 'wrong scheme', authorization: `Basic ${Buffer.from(`support:${WRITER_KEY}`).toString('base64')}`, status: 401, code: 'UNAUTHORIZED', upstream: false },
-  { name: 'bearer without a key', authorization: 'Bearer ', status: 401, code: 'UNAUTHORIZED', upstream: false },
-  { name: 'wrong key of the same length', authorization: `Bearer ${WRITER_KEY.replace('w', 'x')}`, status: 401, code: 'UNAUTHORIZED', upstream: false },
-  { name: 'key of another length', authorization: `Bearer ${WRITER_KEY}0`, status: 401, code: 'UNAUTHORIZED', upstream: false },
-  { name: 'read-only key cancelling', authorization: `Bearer ${READER_KEY}`, status: 403, code: 'FORBIDDEN', upstream: false },
+  { name: 'no header', status: 401, code: 'UNAUTHORIZED', challenge: REALM, upstream: false },
+  { name: 'wrong scheme', authorization: `Basic ${Buffer.from(`support:${WRITER_KEY}`).toString('base64')}`, status: 401, code: 'UNAUTHORIZED', challenge: REALM, upstream: false },
+  { name: 'bearer without a key', authorization: 'Bearer ', status: 401, code: 'UNAUTHORIZED', challenge: REALM, upstream: false },
+  { name: 'wrong key of the same length', authorization: `Bearer ${WRITER_KEY.replace('w', 'x')}`, status: 401, code: 'UNAUTHORIZED', challenge: INVALID, upstream: false },
+  { name: 'key of another length', authorization: `Bearer ${WRITER_KEY}0`, status: 401, code: 'UNAUTHORIZED', challenge: INVALID, upstream: false },
+  { name: 'a JWT-shaped value when no provider is configured', authorization: 'Bearer eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln', status: 401, code: 'UNAUTHORIZED', challenge: INVALID, upstream: false },
+  { name: 'a value over the size bound', authorization: `Bearer ${'k'.repeat(9000)}`, status: 401, code: 'UNAUTHORIZED', challenge: INVALID, upstream: false },
+  { name: 'read-only key cancelling', authorization: `Bearer ${READER_KEY}`, status: 403, code: 'FORBIDDEN', challenge: `${REALM}, error="insufficient_scope", scope="orders:cancel"`, upstream: false },
   { name: 'read-only key dry run', authorization: `Bearer ${READER_KEY}`, path: cancelPath(demo.safeId, '?dryRun=true'), status: 200, upstream: true },
   { name: 'read-only key listing items', authorization: `Bearer ${READER_KEY}`, path: `/orders/${demo.safeId}/items`, method: 'GET', status: 200, upstream: true },
   { name: 'valid key, lower-case scheme', authorization: `bearer ${WRITER_KEY}`, status: 200, upstream: true }
@@ -42,7 +49,7 @@ t.test('caller keys: each case answers the contract\'s status, upstream only whe
       })
       t.equal(answer.status, testCase.status)
       if (testCase.code !== undefined) t.equal(answer.body.code, testCase.code)
-      if (testCase.status === 401) t.equal(answer.headers.get('www-authenticate'), 'Bearer realm="gooten-order-proxy"')
+      t.equal(answer.headers.get('www-authenticate'), testCase.challenge ?? null)
       t.equal(sim.calls.length > 0, testCase.upstream, testCase.upstream ? 'called Gooten' : 'no upstream call')
       t.notMatch(logs.raw.join('\n'), new RegExp(`${WRITER_KEY}|${READER_KEY}`), 'keys never logged')
     })
@@ -52,8 +59,21 @@ t.test('caller keys: each case answers the contract\'s status, upstream only whe
 t.test('the caller\'s name is in the access and audit lines', async (t) => {
   const { url, logs } = await startStack(t, { env: { API_KEYS } })
   await call(url, cancelPath(demo.safeId), { body, headers: { authorization: `Bearer ${WRITER_KEY}` } })
-  t.match(logs.find('cancel audit')[0], { caller: 'support', outcome: 'cancelled' })
-  t.match(logs.find('request finished')[0], { caller: 'support', status: 200 })
+  t.match(logs.find('cancel audit')[0], { caller: 'support', subject: null, actor: null, outcome: 'cancelled' })
+  const access = logs.find('request finished')[0]
+  t.match(access, { caller: 'support', status: 200 })
+  t.notOk(access !== undefined && 'subject' in access, 'a key names no person')
+  await call(url, cancelPath(demo.safeId), { body, headers: { authorization: `Bearer ${WRITER_KEY}x` } })
+  t.match(logs.find('request finished')[1], { caller: 'anonymous', status: 401, code: 'UNAUTHORIZED', auth: 'unknown_key' }, 'a refusal says why in one word')
+})
+
+t.test('a caller name may hold several keys, so a new one can be handed out before the old is withdrawn', async (t) => {
+  const NEXT_KEY = 'writer-key-next-0123456789'
+  const { url, logs } = await startStack(t, { env: { API_KEYS: `${API_KEYS},support:${NEXT_KEY}` } })
+  for (const key of [WRITER_KEY, NEXT_KEY]) {
+    t.equal((await call(url, cancelPath(demo.safeId, '?dryRun=true'), { body, headers: { authorization: `Bearer ${key}` } })).status, 200)
+  }
+  t.same(logs.find('cancel audit').map((line) => line.caller), ['support', 'support'])
 })
 
 t.test('health, metrics and docs need no key', async (t) => {

@@ -104,6 +104,6 @@ t.test('SIGTERM turns away a client whose body stalled, finishes real work and e
   t.ok(Date.now() - signalledAt < shutdownTimeoutMs, 'exited before the grace period ran out')
   t.equal(sim.callCount('cancelItems'), 0, 'the stalled request never reached a route')
   const logged = started.stdout.map((line) => JSON.parse(line) as { level: number, msg: string })
-  t.same(logged.filter((line) => line.level >= 40).map((line) => line.msg), ['API_KEYS is not set: /orders routes accept every caller without authentication', 'shutting down'],
+  t.same(logged.filter((line) => line.level >= 40).map((line) => line.msg), ['API_KEYS is not set (nor API_KEYS_FILE or OIDC_ISSUER): /orders routes accept every caller without authentication', 'shutting down'],
     'no other warning or error (no "Reply was already sent")')
 })

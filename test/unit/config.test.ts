@@ -213,9 +213,15 @@ t.test('API_KEYS', async (t) => {
     t.same(keysOf('a:exactly-16-chars'), [{ name: 'a', key: 'exactly-16-chars', readOnly: false }], 'exactly 16 is enough')
   })
 
-  t.test('duplicate names', async (t) => {
+  t.test('a name with several keys (an overlapping rotation), all read-only or all not', async (t) => {
+    t.same(keysOf(`a:${KEY_A},a:${KEY_B}`), [{ name: 'a', key: KEY_A, readOnly: false }, { name: 'a', key: KEY_B, readOnly: false }])
+    t.same(keysOf(`a:${KEY_A}:ro\na:${KEY_B}:ro\n`), [{ name: 'a', key: KEY_A, readOnly: true }, { name: 'a', key: KEY_B, readOnly: true }], 'one entry a line')
     refuses(t, env({ API_KEYS: `a:${KEY_A},a:${KEY_B}:ro` }), 'API_KEYS', [KEY_A, KEY_B])
-    t.throws(() => keysOf(`a:${KEY_A},a:${KEY_B}`), { message: /names must be unique/ })
+  })
+
+  t.test('a key shaped like an access token is refused: it would be verified as one', async (t) => {
+    refuses(t, env({ API_KEYS: 'a:aaaaaaa.bbbbbbbb.ccccccc' }), 'API_KEYS', ['aaaaaaa.bbbbbbbb.ccccccc'])
+    t.same(keysOf('a:aaaaaaa.bbbbbbbb.cc.dd'), [{ name: 'a', key: 'aaaaaaa.bbbbbbbb.cc.dd', readOnly: false }], 'four parts are a key')
   })
 
   t.test('duplicate keys', async (t) => {
@@ -248,4 +254,20 @@ t.test('OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', async (t) => {
   t.equal(loadConfig(env({ OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' })).overloadMaxEventLoopDelayMs, 0, '0 turns shedding off')
   refuses(t, env({ OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '60001' }), 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', ['60001'])
   refuses(t, env({ OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: 'slow' }), 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS', ['slow'])
+})
+
+t.test('OIDC_ISSUER and OIDC_AUDIENCE', async (t) => {
+  const oidc = { OIDC_ISSUER: 'https://login.example.com/realms/company', OIDC_AUDIENCE: 'https://orders.example.com' }
+  t.equal(loadConfig(env()).oidc, undefined, 'unset: tokens are not accepted')
+  t.same(loadConfig(env(oidc)).oidc, { issuer: oidc.OIDC_ISSUER, audience: oidc.OIDC_AUDIENCE, jwksCooldownMs: 30000, startupGraceMs: 30000, swaggerClientId: undefined })
+  t.match(loadConfig(env({ ...oidc, OIDC_JWKS_COOLDOWN_MS: '0', OIDC_STARTUP_GRACE_MS: '5000', OIDC_SWAGGER_CLIENT_ID: 'docs' })).oidc, { jwksCooldownMs: 0, startupGraceMs: 5000, swaggerClientId: 'docs' })
+  t.equal(loadConfig(env({ ...oidc, OIDC_ISSUER: 'http://127.0.0.1:8080/' })).oidc?.issuer, 'http://127.0.0.1:8080/', 'loopback http, kept exactly as given')
+  refuses(t, env({ OIDC_ISSUER: oidc.OIDC_ISSUER }), 'OIDC_AUDIENCE')
+  refuses(t, env({ OIDC_AUDIENCE: oidc.OIDC_AUDIENCE }), 'OIDC_ISSUER')
+  refuses(t, env({ ...oidc, OIDC_ISSUER: 'http://login.example.com' }), 'OIDC_ISSUER')
+  refuses(t, env({ ...oidc, OIDC_ISSUER: 'not a url QQ-ISS' }), 'OIDC_ISSUER', ['QQ-ISS'])
+  refuses(t, env({ ...oidc, OIDC_ISSUER: 'https://user:QQ-PW@login.example.com' }), 'OIDC_ISSUER', ['QQ-PW'])
+  refuses(t, env({ ...oidc, OIDC_ISSUER: 'https://login.example.com?x=1' }), 'OIDC_ISSUER')
+  refuses(t, env({ OIDC_SWAGGER_CLIENT_ID: 'docs' }), 'OIDC_SWAGGER_CLIENT_ID')
+  refuses(t, env({ ...oidc, OIDC_SWAGGER_CLIENT_ID: 'has space' }), 'OIDC_SWAGGER_CLIENT_ID')
 })

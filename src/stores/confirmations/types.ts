@@ -1,6 +1,8 @@
 /** What a preview promised: the one cancel its confirmation may run, for whom, and until when. */
 export interface ConfirmationRecord {
   caller: string
+  /** The person the preview was shown for (a token's `sub`); null for a caller key. */
+  subject: string | null
   orderId: string
   itemIds: number[]
   /** Epoch milliseconds, by the clock of the replica that issued it. */

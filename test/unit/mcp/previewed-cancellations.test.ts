@@ -20,6 +20,8 @@ function setup (cancel: (request: CancelRequest) => Promise<CancelOutcome>, idem
   const log = (level: string) => (fields: object, message: string) => { logged.push({ level, fields, message }) }
   const request: ToolRequest = {
     caller: 'support',
+    subject: undefined,
+    actor: undefined,
     readOnly: false,
     requestId: 'r-1',
     upstream: { deadline: Deadline.in(1000), log: { debug: () => {}, warn: () => {}, error: () => {} }, calls: [] },
