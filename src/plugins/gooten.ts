@@ -64,6 +64,8 @@ export default fp<GootenPluginOptions>(async function gooten (app, { dispatcher,
   app.decorate('cancellation', new CancellationService({
     gooten: client,
     locks: tracing === undefined ? app.stores.locks : tracing.locks(app.stores.locks),
-    verificationReserveMs: VERIFICATION_RESERVE_MS
+    verificationReserveMs: VERIFICATION_RESERVE_MS,
+    inDoubtMs: app.config.locks.inDoubtMs,
+    onInDoubt: app.metrics.itemsInDoubt
   }))
 }, { name: 'gooten', dependencies: ['metrics', 'stores'] })

@@ -7,6 +7,10 @@ import { problemResponse } from '../http/problem-responses.js'
 export interface ServiceMetrics extends UpstreamObserver {
   inFlight: (count: number) => void
   circuit: (state: CircuitState) => void
+  /** Items a cancel with an unknown outcome left in doubt. */
+  itemsInDoubt: (count: number) => void
+  /** Whether a lock-delay after a loss of the lock store's state is in force. */
+  storeLockDelay: (inForce: boolean) => void
 }
 
 declare module 'fastify' {
@@ -32,6 +36,9 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
   const inFlight = new Gauge({ name: 'gooten_upstream_in_flight', help: 'Gooten calls in flight', registers: [registry] })
   const circuit = new Gauge({ name: 'gooten_upstream_circuit_state', help: '1 for the circuit breaker\'s current state', labelNames: ['state'], registers: [registry] })
   for (const state of CIRCUIT_STATES) circuit.set({ state }, state === 'closed' ? 1 : 0)
+  const inDoubt = new Counter({ name: 'gooten_proxy_items_in_doubt_total', help: 'Items left in doubt by a cancel call whose outcome is unknown', registers: [registry] })
+  const lockDelay = new Gauge({ name: 'gooten_proxy_store_lock_delay', help: '1 while cancels wait out a lock-delay after the lock store lost its state', registers: [registry] })
+  lockDelay.set(0)
 
   // Label sets bound once and kept: prom-client hashes a labels object on every inc() and observe().
   const bound = <T extends { labels: (labels: Record<string, string>) => unknown }>(metric: T) => {
@@ -60,7 +67,9 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
     inFlight: (count) => inFlight.set(count),
     circuit: (current) => {
       for (const state of CIRCUIT_STATES) circuit.set({ state }, state === current ? 1 : 0)
-    }
+    },
+    itemsInDoubt: (count) => inDoubt.inc(count),
+    storeLockDelay: (inForce) => lockDelay.set(inForce ? 1 : 0)
   } satisfies ServiceMetrics)
 
   app.addHook('onResponse', (request, reply, done) => {
@@ -78,7 +87,7 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
       tags: ['operations'],
       operationId: 'getMetrics',
       summary: 'Prometheus metrics',
-      description: 'Request counts and latencies by route and status; Gooten calls by operation and outcome; retries; circuit state; calls in flight. Needs no caller key: keep it on the internal network.',
+      description: 'Request counts and latencies by route and status; Gooten calls by operation and outcome; retries; circuit state; calls in flight; items left in doubt; whether a lock-delay is in force. Needs no caller key: keep it on the internal network.',
       security: [],
       produces: ['text/plain'],
       response: {
