@@ -29,9 +29,9 @@ export function runServer (env: Record<string, string>, { nodeArgs = [] }: { nod
   return { child, stdout, stderr }
 }
 
-/** The URL the server logged once listening (ts-node compiles on first start, which is slow). */
-export async function listeningUrl (server: ServerProcess): Promise<string> {
-  for (let i = 0; i < 2400; i++) {
+/** The URL the server logged once listening (ts-node compiles on first start, which is slow; more so on a busy machine). */
+export async function listeningUrl (server: ServerProcess, { withinMs = 60_000 } = {}): Promise<string> {
+  for (let i = 0; i < withinMs / 25; i++) {
     for (const line of server.stdout) {
       const match = /Server listening at (http:\/\/127\.0\.0\.1:[0-9]+)/.exec(line)
       if (match !== null) return match[1] as string

@@ -76,7 +76,7 @@ async function race (
   locksFor: (replica: number) => OrderLocks
 ): Promise<{ gooten: ScheduledGooten, answers: Answer[] }> {
   const gooten = new ScheduledGooten(s, recancel)
-  const replicas = [0, 1, 2].map((replica) => new CancellationService({ gooten, locks: locksFor(replica), verificationReserveMs: 1000 }))
+  const replicas = [0, 1, 2].map((replica) => new CancellationService({ gooten, locks: locksFor(replica), verificationReserveMs: 1000, inDoubtMs: 60_000 }))
   const running = requests.map(async ({ orderId, replica, itemIds }): Promise<Answer> => {
     try {
       return { ok: true, outcome: await (replicas[replica] as CancellationService).cancel({ orderId, itemIds, dryRun: false }, context) }

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { CancellationError, OutcomeUnknownError, UnaddressableOrderError } from '../../../src/cancellation/errors.js'
-import type { GootenGateway, OrderLocks, WaitLimit } from '../../../src/cancellation/ports.js'
+import type { GootenGateway, HeldLock, OrderLocks, WaitLimit } from '../../../src/cancellation/ports.js'
 import { CancellationService } from '../../../src/cancellation/service.js'
 import type { CancelRequest } from '../../../src/cancellation/types.js'
 import type { CallContext } from '../../../src/gooten/client.js'
@@ -49,7 +49,7 @@ class CountingLocks implements OrderLocks {
     return await this.#inner.stamp()
   }
 
-  async run<T>(key: string, since: number, until: WaitLimit, task: (stale: boolean) => Promise<T>): Promise<T> {
+  async run<T>(key: string, since: number, until: WaitLimit, task: (stale: boolean, lock: HeldLock) => Promise<T>): Promise<T> {
     this.keys.push(key)
     return await this.#inner.run(key, since, until, task)
   }
@@ -69,7 +69,7 @@ function setup (gooten: FakeGooten, verificationReserveMs = 5000) {
     },
     calls: []
   }
-  const service = new CancellationService({ gooten, locks, verificationReserveMs })
+  const service = new CancellationService({ gooten, locks, verificationReserveMs, inDoubtMs: 60_000 })
   return { service, locks, warnings, context }
 }
 
@@ -372,8 +372,8 @@ t.test('concurrent cancels of one order run one after the other; the one that wa
 
 t.test('a read again under the lock that shows another GootenId is not trusted', async (t) => {
   const gooten = new FakeGooten([order([[1, 'New']]), order([[1, 'New']], 1)])
-  const alwaysStale: OrderLocks = { stamp: async () => 0, run: async (_key, _since, _signal, task) => await task(true) }
-  const service = new CancellationService({ gooten, locks: alwaysStale, verificationReserveMs: 1000 })
+  const alwaysStale: OrderLocks = { stamp: async () => 0, run: async (_key, _since, _signal, task) => await task(true, { markInDoubt: async () => [], clearInDoubt: async () => {} }) }
+  const service = new CancellationService({ gooten, locks: alwaysStale, verificationReserveMs: 1000, inDoubtMs: 60_000 })
   await rejection(service.cancel(request([1]), setup(gooten).context), UnaddressableOrderError)
   t.equal(gooten.cancels.length, 0)
 })
