@@ -82,9 +82,11 @@ t.test('in one process: the item is forwarded again once the in-doubt window has
   const { orderId, itemId } = freshItem(sim)
   sim.enqueueFault({ kind: 'hang', op: 'cancelItems' })
   t.equal((await cancel(url, orderId, itemId)).status, 504)
-  const refused = await cancel(url, orderId, itemId)
+  const refused = await cancel(url, orderId, itemId, { 'idempotency-key': 'in-doubt-once' })
   t.equal(refused.status, 409)
   t.equal(refused.body.code, 'CANCEL_IN_DOUBT')
+  const again = await cancel(url, orderId, itemId, { 'idempotency-key': 'in-doubt-once' })
+  t.equal(again.headers.get('idempotency-replayed'), null, 'a "try later" answer is not kept for the key')
   let answer = refused
   await eventually('the in-doubt window to end', async () => {
     answer = await cancel(url, orderId, itemId)

@@ -9,8 +9,8 @@ import { startSimulator } from '../../src/simulator/server.js'
 import { checkedFetch } from '../helpers/contract.js'
 import { eventually } from '../helpers/eventually.js'
 import { listeningUrl, runServer } from '../helpers/process.js'
-import { RedisServer } from '../helpers/redis.js'
-import { call, cancelPath, processEnv, TEST_BILLING_KEY, TEST_RECIPE_ID, type JsonAnswer } from '../helpers/stack.js'
+import { RedisServer, redisForTest } from '../helpers/redis.js'
+import { call, cancelPath, processEnv, startStack, TEST_BILLING_KEY, TEST_RECIPE_ID, type JsonAnswer } from '../helpers/stack.js'
 
 function freshItem (sim: Simulator): { orderId: string, itemId: number } {
   const order = sim.freshOrder()
@@ -93,4 +93,20 @@ t.test('two replicas, and Redis loses its keys mid-cancel', async (t) => {
     t.match(retry.body, { outcome: 'cancelled', items: [{ itemId, result: 'already_cancelled' }] })
     t.equal(sim.callCount('cancelItems') - before, 1, 'one upstream cancel in all')
   })
+})
+
+t.test('a fresh Redis cannot be told from one that lost its keys: cancels wait out one lock-delay, reads do not', async (t) => {
+  const { url: redisUrl } = await redisForTest(t)
+  // The default lock-delay for these settings: 3 s + 10 s + 60 s.
+  const { url, sim, logs } = await startStack(t, { env: { REDIS_URL: redisUrl, UPSTREAM_TIMEOUT_MS: '3000', CANCEL_IN_DOUBT_MS: '60000', STORE_LOCK_DELAY_MS: '73000' } })
+  const { orderId, itemId } = freshItem(sim)
+  await eventually('the loss to be found on connecting', async () => await lockDelayGauge(url) === '1')
+  const refused = await cancel(url, orderId, itemId)
+  t.equal(refused.status, 503)
+  t.match(refused.body, { code: 'STORE_UNAVAILABLE', detail: /^The shared store lost its state; nothing was cancelled\. Cancels resume in \d+ s/ })
+  t.ok(Number(refused.headers.get('retry-after')) > 60, 'Retry-After: the lock-delay left')
+  t.equal((await call(url, `/orders/${orderId}/items`)).status, 200)
+  t.equal(sim.callCount('cancelItems'), 0)
+  const warnings = logs.lines.filter((line) => line.level === 40).map((line) => String(line.msg))
+  t.same(warnings.filter((msg) => msg.includes('lock')), ['the lock store lost its state; cancels answer 503 until the lock-delay ends'], 'one warning for the loss, none for the setting')
 })
