@@ -10,6 +10,9 @@ import { listeningUrl, runServer } from '../helpers/process.js'
 import { redisForTest } from '../helpers/redis.js'
 import { call, cancelPath, processEnv, startStack, TEST_BILLING_KEY, TEST_RECIPE_ID, type JsonAnswer } from '../helpers/stack.js'
 
+// Two service processes start from source (compiled on start): slow on a busy machine.
+t.setTimeout(900_000)
+
 /** A new order with two New items no other test touches, and its first item. */
 function freshItem (sim: Simulator): { orderId: string, itemId: number } {
   const order = sim.freshOrder()
