@@ -81,7 +81,7 @@ t.test('two replicas, one Redis: a late-applied cancel is never sent twice', asy
 t.test('in one process: the item is forwarded again once the in-doubt window has passed', async (t) => {
   // Gooten never applies it (the call hung until we gave up), so once the window is over a retry
   // goes through; before, it is refused.
-  const { url, sim } = await startStack(t, { env: { UPSTREAM_TIMEOUT_MS: '1000', CANCEL_IN_DOUBT_MS: '1500' } })
+  const { url, sim } = await startStack(t, { env: { UPSTREAM_TIMEOUT_MS: '1000', CANCEL_IN_DOUBT_MS: '5000' } })
   const { orderId, itemId } = freshItem(sim)
   sim.enqueueFault({ kind: 'hang', op: 'cancelItems' })
   t.equal((await cancel(url, orderId, itemId)).status, 504)
@@ -94,7 +94,7 @@ t.test('in one process: the item is forwarded again once the in-doubt window has
   await eventually('the in-doubt window to end', async () => {
     answer = await cancel(url, orderId, itemId)
     return answer.status !== 409
-  }, { withinMs: 15_000, everyMs: 100 })
+  }, { withinMs: 30_000, everyMs: 100 })
   t.equal(answer.status, 200)
   t.match(answer.body, { outcome: 'cancelled', items: [{ itemId, result: 'cancelled' }] })
   t.equal(sim.callCount('cancelItems'), 2, 'the second call, after the window, is the only one Gooten applied')
