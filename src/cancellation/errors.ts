@@ -64,3 +64,8 @@ export class CancelInDoubtError extends Error {
     super('A cancel of some of these items was sent earlier and its outcome is still unknown; nothing was forwarded.')
   }
 }
+
+/** The per-item picture an error carries: a failed pre-check, Gooten's refusal, an unconfirmed cancel. */
+export function itemResultsOf (error: unknown): ItemResult[] | undefined {
+  return error instanceof CancellationError || error instanceof OutcomeUnknownError ? error.items : undefined
+}

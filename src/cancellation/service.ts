@@ -21,8 +21,6 @@ export interface CancellationServiceOptions {
    * unknown: longer than Gooten can still take to apply a call whose client has left.
    */
   inDoubtMs: number
-  /** Told how many items each unknown outcome left in doubt (metrics). */
-  onInDoubt?: (items: number) => void
 }
 
 const UNCONFIRMED = 'The cancel call failed midway and Gooten does not show this item cancelled yet; it may still be.'
@@ -142,7 +140,6 @@ export class CancellationService {
     }
     // The marks stay: Gooten may still apply the call, and no replica forwards these items until
     // it shows them cancelled or the marks run out.
-    this.options.onInDoubt?.(plan.toForward.filter((itemId) => !nowCancelled.has(itemId)).length)
     throw new OutcomeUnknownError(items, failure)
   }
 

@@ -1,4 +1,4 @@
-/** Every problem this service answers, with its status and our own title (the README's Errors table). */
+/** Every problem this service answers, with its status and our own title (docs/api.md, Errors). */
 export const PROBLEMS = {
   VALIDATION_FAILED: { status: 400, title: 'The request is not valid' },
   UNAUTHORIZED: { status: 401, title: 'A valid caller key is required' },

@@ -65,7 +65,6 @@ export default fp<GootenPluginOptions>(async function gooten (app, { dispatcher,
     gooten: client,
     locks: tracing === undefined ? app.stores.locks : tracing.locks(app.stores.locks),
     verificationReserveMs: VERIFICATION_RESERVE_MS,
-    inDoubtMs: app.config.locks.inDoubtMs,
-    onInDoubt: app.metrics.itemsInDoubt
+    inDoubtMs: app.config.locks.inDoubtMs
   }))
 }, { name: 'gooten', dependencies: ['metrics', 'stores'] })

@@ -22,10 +22,11 @@ export interface Stores {
 const FIRST_CONNECT_WAIT_MS = 2000
 
 /** In-process stores by default; with REDIS_URL, Redis-backed ones that every replica shares. */
-export async function createStores (config: Config, log: StoreLogger, lockDelayGauge: LockDelayGauge = () => {}): Promise<Stores> {
+export async function createStores (config: Config, log: StoreLogger, availability: (available: boolean) => void, lockDelayGauge: LockDelayGauge = () => {}): Promise<Stores> {
   // A claim or lock must outlive the request that holds it: its deadline plus the verification lookup.
   const holdMs = config.upstream.timeoutMs + LOCK_MARGIN_MS
   if (config.redisUrl === undefined) {
+    availability(true)
     return { idempotency: new MemoryIdempotencyStore(holdMs), locks: new InProcessLocks(), redis: undefined, close: async () => {} }
   }
   const { lockDelayMs, safeLockDelayMs } = config.locks
@@ -34,7 +35,8 @@ export async function createStores (config: Config, log: StoreLogger, lockDelayG
   }
   // Loaded only when configured: ioredis adds some 6 MB to every process that never uses it.
   const { connectRedis } = await import('./redis-connection.js')
-  const { redis, disconnect } = connectRedis(config.redisUrl, log)
+  availability(false)
+  const { redis, disconnect } = connectRedis(config.redisUrl, log, availability)
   const watch = new LockDelayWatch(log, lockDelayGauge)
   const backend = new RedisLockBackend(redis, holdMs, { lockDelayMs, onLockDelay: watch.report })
   // Each (re)connection may reach a Redis that restarted or failed over: look for a loss at once,

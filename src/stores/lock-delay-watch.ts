@@ -1,11 +1,12 @@
 import type { StoreLogger } from './redis-connection.js'
 
-/** What the service shows of a lock-delay (metrics): true while one is in force. */
-export type LockDelayGauge = (inForce: boolean) => void
+/** What the service shows of a lock-delay (metrics): the seconds it still runs, 0 when none does. */
+export type LockDelayGauge = (seconds: number) => void
 
 /**
- * Follows the lock-delay a lock store reports: one warning when a loss is found, and the gauge held
- * at "in force" until the latest reported end. The timer does not keep the process alive.
+ * Follows the lock-delay a lock store reports: one warning when a loss is found, and the gauge at
+ * the seconds left as of the latest report, back to 0 at its end. The timer does not keep the
+ * process alive.
  */
 export class LockDelayWatch {
   #endsAt = 0
@@ -24,11 +25,11 @@ export class LockDelayWatch {
     const endsAt = this.now() + remainingMs
     if (endsAt <= this.#endsAt) return
     this.#endsAt = endsAt
-    this.gauge(true)
+    this.gauge(Math.ceil(remainingMs / 1000))
     clearTimeout(this.#timer)
     this.#timer = setTimeout(() => {
       this.#timer = undefined
-      this.gauge(false)
+      this.gauge(0)
       this.log.info({ store: 'redis' }, 'the lock-delay has ended; cancels go ahead again')
     }, remainingMs)
     this.#timer.unref()

@@ -29,7 +29,7 @@ async function cancel (url: string, orderId: string, itemId: number, query = '')
 }
 
 const lockDelayGauge = async (url: string): Promise<string | undefined> =>
-  /^gooten_proxy_store_lock_delay (\d)$/m.exec(await (await checkedFetch(`${url}/metrics`)).text())?.[1]
+  /^gooten_proxy_store_lock_delay (\d+)$/m.exec(await (await checkedFetch(`${url}/metrics`)).text())?.[1]
 
 t.test('two replicas, and Redis loses its keys mid-cancel', async (t) => {
   const redisServer = await RedisServer.start(t)
@@ -59,7 +59,7 @@ t.test('two replicas, and Redis loses its keys mid-cancel', async (t) => {
     t.equal(second.status, 503, 'the second replica does not take the lost lock')
     t.equal(second.body.code, 'STORE_UNAVAILABLE')
     t.ok(Number(second.headers.get('retry-after')) >= 1)
-    t.equal(await lockDelayGauge(b), '1', 'the lock-delay shows in the metrics')
+    t.ok(Number(await lockDelayGauge(b)) >= 1, 'the lock-delay shows in the metrics')
     t.equal((await call(b, `/orders/${orderId}/items`)).status, 200, 'reads keep working')
     t.equal((await cancel(b, orderId, itemId, '?dryRun=true')).status, 200, 'dry runs too')
     const firstAnswer = await first
@@ -106,7 +106,7 @@ t.test('a fresh Redis cannot be told from one that lost its keys: cancels wait o
   const { orderId, itemId } = freshItem(sim)
   const refused = await cancel(url, orderId, itemId)
   t.equal(refused.status, 503)
-  t.equal(await lockDelayGauge(url), '1')
+  t.ok(Number(await lockDelayGauge(url)) > 60, 'the metrics show the seconds it has left')
   t.match(refused.body, { code: 'STORE_UNAVAILABLE', detail: /^The shared store lost its state; nothing was cancelled\. Cancels resume in \d+ s/ })
   t.ok(Number(refused.headers.get('retry-after')) > 60, 'Retry-After: the lock-delay left')
   t.equal((await call(url, `/orders/${orderId}/items`)).status, 200)
