@@ -18,7 +18,10 @@ t.test('the gauge is up from the first report to the latest end; one warning per
   t.same(gauge, [1], 'an earlier end changes nothing')
   watch.report(1600, false)
   t.same(gauge, [1, 2], 'a later end: the seconds it has left')
+  // The watch's timer does not hold the process open; this one does, until the end is seen.
+  const alive = setTimeout(() => {}, 10_000)
   await once(ended, 'ended')
+  clearTimeout(alive)
   t.same(gauge, [1, 2, 0])
   t.same(lines, ['warn the lock store lost its state; cancels answer 503 until the lock-delay ends', 'info the lock-delay has ended; cancels go ahead again'])
 })
