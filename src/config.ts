@@ -38,6 +38,8 @@ const EnvSchema = Type.Object({
   OIDC_SWAGGER_CLIENT_ID: Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{1,256}$' })),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 600, minimum: 1, maximum: 1000000 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  CANCEL_IN_DOUBT_MS: Type.Integer({ default: 180000, minimum: 100, maximum: 3600000 }),
+  STORE_LOCK_DELAY_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 7200000 })),
   TRUST_PROXY: Type.Optional(Type.String({ pattern: '^(true|false|[0-9a-fA-F.:/]+(, *[0-9a-fA-F.:/]+)*)$' })),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 120000 }),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ default: 1000, minimum: 0, maximum: 60000 }),
@@ -139,6 +141,15 @@ export interface Config {
   secretFiles: SecretFiles
   rateLimitPerMinute: number
   redisUrl: string | undefined
+  /** The cancel's in-doubt window and the lock store's lock-delay (docs/reliability.md). */
+  locks: {
+    /** How long an item whose cancel outcome is unknown stays in doubt, from the request's deadline. */
+    inDoubtMs: number
+    /** No lock for this long after the lock store lost its state. */
+    lockDelayMs: number
+    /** The smallest lock-delay that covers every cancel call and in-doubt window a loss can cut short. */
+    safeLockDelayMs: number
+  }
   shutdownTimeoutMs: number
   /** Fastify's trustProxy: whose X-Forwarded-For to believe for the client address (rate limits, logs). */
   trustProxy: boolean | string[]
@@ -306,6 +317,19 @@ function parseTracing (env: Env): Config['tracing'] {
   return { protocol: env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf' }
 }
 
+/** A lock outlives the request that holds it by this much: its verification lookup, and a margin. */
+export const LOCK_MARGIN_MS = 10_000
+
+/**
+ * A call sent before the store lost its state was sent before its request's deadline, at most
+ * UPSTREAM_TIMEOUT_MS after its lock was taken, and Gooten may apply it up to CANCEL_IN_DOUBT_MS
+ * after that: the default lock-delay covers both, plus the lock's margin.
+ */
+function lockTimes (env: Env): Config['locks'] {
+  const safeLockDelayMs = env.UPSTREAM_TIMEOUT_MS + LOCK_MARGIN_MS + env.CANCEL_IN_DOUBT_MS
+  return { inDoubtMs: env.CANCEL_IN_DOUBT_MS, lockDelayMs: env.STORE_LOCK_DELAY_MS ?? safeLockDelayMs, safeLockDelayMs }
+}
+
 /** Validates the environment once; throws ConfigError naming the first bad variable. */
 export function loadConfig (environment: Record<string, string | undefined>): Config {
   // The credentials first: a missing one is the mistake most worth naming.
@@ -346,6 +370,7 @@ export function loadConfig (environment: Record<string, string | undefined>): Co
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     redisUrl: env.REDIS_URL,
+    locks: lockTimes(env),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     overloadMaxEventLoopDelayMs: env.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,

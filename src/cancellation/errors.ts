@@ -48,6 +48,23 @@ export class UnaddressableOrderError extends Error {
   override name = 'UnaddressableOrderError'
 }
 
+/**
+ * An item this request would forward has a cancel sent earlier whose outcome is still unknown:
+ * Gooten may apply it yet, so a second one is not sent.
+ */
+export class CancelInDoubtError extends Error {
+  override name = 'CancelInDoubtError'
+
+  constructor (
+    /** Each requested item: unknown for those in doubt, not_attempted or already_cancelled for the rest. */
+    readonly items: ItemResult[],
+    /** Until the first of those marks ends. */
+    readonly retryAfterMs: number
+  ) {
+    super('A cancel of some of these items was sent earlier and its outcome is still unknown; nothing was forwarded.')
+  }
+}
+
 /** The per-item picture an error carries: a failed pre-check, Gooten's refusal, an unconfirmed cancel. */
 export function itemResultsOf (error: unknown): ItemResult[] | undefined {
   return error instanceof CancellationError || error instanceof OutcomeUnknownError ? error.items : undefined

@@ -15,6 +15,27 @@ export interface WaitLimit {
 /** A reading of the lock store's logical clock, which advances whenever any lock is released. */
 export type LockStamp = number
 
+/** An item a cancel was sent for, whose outcome is not known yet, and how long its mark has left. */
+export interface InDoubtItem {
+  itemId: number
+  remainingMs: number
+}
+
+/**
+ * What a task may do while it holds a lock: mark items in doubt before their cancel call is sent,
+ * and end the marks once Gooten's answer is known. A mark lives in the store the locks live in.
+ */
+export interface HeldLock {
+  /**
+   * Marks every item in doubt for `ms`, unless one of them is marked already: then nothing is
+   * marked, and the marked ones are returned. Throws StoreUnavailableError when the mark cannot
+   * be written, or this lock is no longer held (the store lost it): the cancel must not be sent.
+   */
+  markInDoubt: (itemIds: readonly number[], ms: number) => Promise<InDoubtItem[]>
+  /** The outcome is known: the marks end (if this lock is still held; otherwise they run out). */
+  clearInDoubt: (itemIds: readonly number[]) => Promise<void>
+}
+
 /**
  * Per-key mutual exclusion (in this process, or across replicas) with optimistic reads: take a
  * stamp, read what the lock protects, then run under the lock; the task learns whether the key
@@ -22,5 +43,5 @@ export type LockStamp = number
  */
 export interface OrderLocks {
   stamp: () => Promise<LockStamp>
-  run: <T>(key: string, since: LockStamp, until: WaitLimit, task: (stale: boolean) => Promise<T>) => Promise<T>
+  run: <T>(key: string, since: LockStamp, until: WaitLimit, task: (stale: boolean, lock: HeldLock) => Promise<T>) => Promise<T>
 }

@@ -1,9 +1,9 @@
 import type { CallContext } from '../gooten/client.js'
 import { GootenError } from '../gooten/errors.js'
-import type { GootenOrder } from '../gooten/types.js'
-import { CancellationError, OutcomeUnknownError, UnaddressableOrderError } from './errors.js'
+import type { GootenCancelReply, GootenOrder } from '../gooten/types.js'
+import { CancelInDoubtError, CancellationError, OutcomeUnknownError, UnaddressableOrderError } from './errors.js'
 import { planCancellation, statusesById, type CancelPlan } from './plan.js'
-import type { GootenGateway, OrderLocks } from './ports.js'
+import type { GootenGateway, HeldLock, InDoubtItem, OrderLocks } from './ports.js'
 import { reconcile, resultsFor, withoutForwarding } from './reconcile.js'
 import { classifyStatus } from './status-policy.js'
 import type { CancelOutcome, CancelRequest, OrderView } from './types.js'
@@ -16,9 +16,16 @@ export interface CancellationServiceOptions {
    * after a cancel whose effect is unknown (at most half the time left when the call starts).
    */
   verificationReserveMs: number
+  /**
+   * How long after its cancel call was sent an item stays in doubt when the call's outcome is
+   * unknown: longer than Gooten can still take to apply a call whose client has left.
+   */
+  inDoubtMs: number
 }
 
 const UNCONFIRMED = 'The cancel call failed midway and Gooten does not show this item cancelled yet; it may still be.'
+const IN_DOUBT = 'A cancel of this item sent earlier has an unknown outcome and Gooten may still apply it; not forwarded again.'
+const NOT_ATTEMPTED = 'Not forwarded: another requested item has a cancel with an unknown outcome.'
 
 /** The order as read, Gooten's id for it, and what to do with each requested item. */
 interface Prepared { order: GootenOrder, gootenId: number, plan: CancelPlan }
@@ -52,8 +59,8 @@ export class CancellationService {
     const { locks } = this.options
     const since = await locks.stamp()
     const prepared = await this.#prepare(request, context)
-    return await locks.run(`gooten:${prepared.gootenId}`, since, context.deadline, async (stale) =>
-      await this.#forward(request, stale ? await this.#prepareAgain(request, prepared.gootenId, context) : prepared, context))
+    return await locks.run(`gooten:${prepared.gootenId}`, since, context.deadline, async (stale, lock) =>
+      await this.#forward(request, stale ? await this.#prepareAgain(request, prepared.gootenId, context) : prepared, lock, context))
   }
 
   /** The order read again under its lock; it must still be the order that lock is for. */
@@ -65,22 +72,37 @@ export class CancellationService {
     return prepared
   }
 
-  async #forward (request: CancelRequest, { order, gootenId, plan }: Prepared, context: CallContext): Promise<CancelOutcome> {
+  async #forward (request: CancelRequest, { order, gootenId, plan }: Prepared, lock: HeldLock, context: CallContext): Promise<CancelOutcome> {
     const orderId = order.safeId ?? request.orderId
     if (plan.toForward.length === 0) {
       return { orderId, gootenOrderId: gootenId, outcome: 'cancelled', items: withoutForwarding(plan) }
     }
+    // Written ahead of the call, so that it holds even if this process dies while the call is out:
+    // until the deadline (the call is sent by then), plus the time Gooten may still apply it after.
+    const inDoubt = await lock.markInDoubt(plan.toForward, context.deadline.remainingMs + this.options.inDoubtMs)
+    if (inDoubt.length > 0) throw inDoubtError(plan, inDoubt)
     // The cancel call ends early enough for a verification lookup to fit in the request's deadline.
     const reserveMs = Math.min(this.options.verificationReserveMs, context.deadline.remainingMs / 2)
+    let reply: GootenCancelReply
     try {
-      const reply = await this.options.gooten.cancelItems(gootenId, plan.toForward, { ...context, deadline: context.deadline.earlier(reserveMs) })
-      return { orderId, gootenOrderId: gootenId, ...reconcile(plan, reply) }
+      reply = await this.options.gooten.cancelItems(gootenId, plan.toForward, { ...context, deadline: context.deadline.earlier(reserveMs) })
     } catch (error) {
       if (error instanceof GootenError && error.mayHaveReachedGooten) {
-        return await this.#verify(request, plan, { orderId, gootenId }, error, context)
+        return await this.#verify(request, plan, { orderId, gootenId }, error, lock, context)
       }
+      await this.#settled(plan, lock, context)
       throw error
     }
+    // Gooten answered: the call has run its course there, and nothing of it can be applied later.
+    await this.#settled(plan, lock, context)
+    return { orderId, gootenOrderId: gootenId, ...reconcile(plan, reply) }
+  }
+
+  /** The outcome is known; a mark that cannot be ended runs out on its own (the items meanwhile get 409). */
+  async #settled (plan: CancelPlan, lock: HeldLock, context: CallContext): Promise<void> {
+    await lock.clearInDoubt(plan.toForward).catch(() => {
+      context.log.warn({ store: 'locks' }, 'could not end the in-doubt marks of a settled cancel; they run out on their own')
+    })
   }
 
   async #prepare (request: CancelRequest, context: CallContext): Promise<Prepared> {
@@ -102,6 +124,7 @@ export class CancellationService {
     plan: CancelPlan,
     ids: { orderId: string, gootenId: number },
     failure: GootenError,
+    lock: HeldLock,
     context: CallContext
   ): Promise<CancelOutcome> {
     let nowCancelled = new Set<number>()
@@ -118,8 +141,11 @@ export class CancellationService {
       ? { itemId, result: 'cancelled', previousStatus }
       : { itemId, result: 'unknown', previousStatus, reason: UNCONFIRMED })
     if (plan.toForward.every((itemId) => nowCancelled.has(itemId))) {
+      await this.#settled(plan, lock, context)
       return { orderId: ids.orderId, gootenOrderId: ids.gootenId, outcome: 'cancelled', items }
     }
+    // The marks stay: Gooten may still apply the call, and no replica forwards these items until
+    // it shows them cancelled or the marks run out.
     throw new OutcomeUnknownError(items, failure)
   }
 
@@ -133,4 +159,13 @@ export class CancellationService {
       throw error
     }
   }
+}
+
+/** Nothing is forwarded while any requested item is in doubt: pre-checks are all-or-nothing. */
+function inDoubtError (plan: CancelPlan, inDoubt: InDoubtItem[]): CancelInDoubtError {
+  const doubtful = new Set(inDoubt.map((item) => item.itemId))
+  const items = resultsFor(plan, ({ itemId, previousStatus }) => doubtful.has(itemId)
+    ? { itemId, result: 'unknown', previousStatus, reason: IN_DOUBT }
+    : { itemId, result: 'not_attempted', previousStatus, reason: NOT_ATTEMPTED })
+  return new CancelInDoubtError(items, Math.min(...inDoubt.map((item) => item.remainingMs)))
 }

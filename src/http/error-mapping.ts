@@ -1,7 +1,7 @@
-import { CancellationError, OrderBusyError, OutcomeUnknownError, UnaddressableOrderError } from '../cancellation/errors.js'
+import { CancelInDoubtError, CancellationError, OrderBusyError, OutcomeUnknownError, UnaddressableOrderError } from '../cancellation/errors.js'
 import { GootenError, type GootenFailure, type UnreadableReason } from '../gooten/errors.js'
 import { MAX_RESPONSE_BYTES } from '../gooten/transport.js'
-import { StoreUnavailableError } from '../stores/errors.js'
+import { LockDelayError, StoreUnavailableError } from '../stores/errors.js'
 import { ProblemError, type ProblemCode } from './problems.js'
 
 export interface MappedProblem {
@@ -63,6 +63,30 @@ function fromOutcomeUnknown (error: OutcomeUnknownError): MappedProblem {
   }
 }
 
+const IN_DOUBT_DETAIL = 'An earlier cancel of some of these items timed out or broke off, and Gooten may still apply it; nothing was forwarded. ' +
+  'Retry after Retry-After: once Gooten shows the items cancelled they are reported already_cancelled, and once it can no longer apply that cancel they are forwarded again.'
+
+// Gooten may show the earlier cancel sooner than the mark ends: callers look again at least this often.
+const IN_DOUBT_RETRY_CAP_S = 30
+
+function fromInDoubt (error: CancelInDoubtError): MappedProblem {
+  return {
+    code: 'CANCEL_IN_DOUBT',
+    detail: IN_DOUBT_DETAIL,
+    retryAfterSeconds: Math.min(IN_DOUBT_RETRY_CAP_S, Math.max(1, Math.ceil(error.retryAfterMs / 1000))),
+    body: { items: error.items }
+  }
+}
+
+function fromLockDelay (error: LockDelayError): MappedProblem {
+  const seconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000))
+  return {
+    code: 'STORE_UNAVAILABLE',
+    detail: `The shared store lost its state; nothing was cancelled. Cancels resume in ${seconds} s, once no cancel sent before the loss can still reach Gooten. Reads keep working.`,
+    retryAfterSeconds: seconds
+  }
+}
+
 function fromCancellation (error: CancellationError): MappedProblem {
   return { code: error.code, detail: error.message, ...(error.items.length > 0 ? { body: { items: error.items } } : {}) }
 }
@@ -104,6 +128,8 @@ export function toProblem (error: unknown): MappedProblem {
   if (error instanceof OutcomeUnknownError) return fromOutcomeUnknown(error)
   if (error instanceof GootenError) return fromUpstream(error)
   if (error instanceof UnaddressableOrderError) return { code: 'UPSTREAM_BAD_RESPONSE', detail: 'Gooten\'s order document does not say which order a cancel would address; nothing was forwarded.' }
+  if (error instanceof CancelInDoubtError) return fromInDoubt(error)
+  if (error instanceof LockDelayError) return fromLockDelay(error)
   if (error instanceof OrderBusyError) return { code: 'ORDER_BUSY', detail: 'Another cancel of this order was still running when this request\'s time ran out; nothing was forwarded. Retry shortly.', retryAfterSeconds: 1 }
   if (error instanceof StoreUnavailableError) return { code: 'STORE_UNAVAILABLE', detail: 'The shared store is unavailable; nothing was cancelled. Retry shortly.', retryAfterSeconds: 1 }
   const fastifyError = error as FastifyLikeError

@@ -34,6 +34,16 @@ const PROBLEM_EXAMPLES: Record<ProblemCode, { detail: string, extras?: Record<st
   },
   IDEMPOTENCY_KEY_IN_USE: { detail: 'A request with this Idempotency-Key is still being processed; retry shortly.' },
   ORDER_BUSY: { detail: 'Another cancel of this order was still running when this request\'s time ran out; nothing was forwarded. Retry shortly.' },
+  CANCEL_IN_DOUBT: {
+    detail: 'An earlier cancel of some of these items timed out or broke off, and Gooten may still apply it; nothing was forwarded. ' +
+      'Retry after Retry-After: once Gooten shows the items cancelled they are reported already_cancelled, and once it can no longer apply that cancel they are forwarded again.',
+    extras: {
+      items: [
+        { itemId: 6924457, result: 'unknown', previousStatus: 'New', reason: 'A cancel of this item sent earlier has an unknown outcome and Gooten may still apply it; not forwarded again.' },
+        { itemId: 6924458, result: 'not_attempted', previousStatus: 'Hold', reason: 'Not forwarded: another requested item has a cancel with an unknown outcome.' }
+      ]
+    }
+  },
   PAYLOAD_TOO_LARGE: { detail: 'The request body is over 16 KiB.' },
   UNSUPPORTED_MEDIA_TYPE: { detail: 'Send the body as application/json.' },
   EXPECTATION_FAILED: { detail: 'Only Expect: 100-continue is supported.' },
@@ -98,7 +108,7 @@ const COMMON: ProblemCode[] = [
 export const PROBLEM_RESPONSES = {
   read: responses(COMMON),
   cancel: responses([
-    ...COMMON, 'ITEMS_NOT_CANCELLABLE', 'IDEMPOTENCY_KEY_IN_USE', 'ORDER_BUSY', 'PAYLOAD_TOO_LARGE',
+    ...COMMON, 'FORBIDDEN', 'ITEMS_NOT_CANCELLABLE', 'IDEMPOTENCY_KEY_IN_USE', 'ORDER_BUSY', 'CANCEL_IN_DOUBT', 'PAYLOAD_TOO_LARGE',
     'UNSUPPORTED_MEDIA_TYPE', 'ITEMS_NOT_IN_ORDER', 'IDEMPOTENCY_KEY_REUSED', 'CANCEL_REJECTED', 'STORE_UNAVAILABLE'
   ])
 }

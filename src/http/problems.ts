@@ -8,6 +8,7 @@ export const PROBLEMS = {
   ITEMS_NOT_CANCELLABLE: { status: 409, title: 'Items are no longer cancellable' },
   IDEMPOTENCY_KEY_IN_USE: { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
   ORDER_BUSY: { status: 409, title: 'Another cancel of this order is still running' },
+  CANCEL_IN_DOUBT: { status: 409, title: 'An earlier cancel of these items has an unknown outcome' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json' },
   EXPECTATION_FAILED: { status: 417, title: 'The Expect header asks for something this service does not do' },

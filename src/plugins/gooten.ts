@@ -68,7 +68,8 @@ export default fp<GootenPluginOptions>(async function gooten (app, { dispatcher,
       tracer: tracing?.upstream
     }),
     locks,
-    verificationReserveMs: VERIFICATION_RESERVE_MS
+    verificationReserveMs: VERIFICATION_RESERVE_MS,
+    inDoubtMs: app.config.locks.inDoubtMs
   })
   let credentials = app.secrets.gooten
   let current = serviceFor(credentials)

@@ -19,7 +19,7 @@ declare module 'fastify' {
  * Idempotency-Key for the routes that declare a fingerprint, after the IETF httpapi draft and
  * Stripe: the first completed answer for caller + route + key is replayed for 24 h (a 4xx for 1 h); the same key
  * with another request is refused, and so is a second try while the first still runs. Answers of
- * 5xx and ORDER_BUSY are not kept: nothing is known to have happened, so a retry should run again.
+ * 5xx, ORDER_BUSY and CANCEL_IN_DOUBT are not kept: nothing is known to have happened, so a retry should run again.
  */
 export default fp(async function idempotency (app) {
   const store = app.stores.idempotency
@@ -54,7 +54,7 @@ export default fp(async function idempotency (app) {
       request.idempotencyClaim = undefined
       try {
         // Answers that say "try again" are not kept: the retry with the same key must run again.
-        if (reply.statusCode >= 500 || request.problemCode === 'ORDER_BUSY') await store.release(held)
+        if (reply.statusCode >= 500 || request.problemCode === 'ORDER_BUSY' || request.problemCode === 'CANCEL_IN_DOUBT') await store.release(held)
         else {
           // A refusal changed nothing at Gooten: kept for an hour, not a day.
           const ttlMs = reply.statusCode >= 400 ? ERROR_ANSWER_TTL_MS : ANSWER_TTL_MS

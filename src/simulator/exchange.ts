@@ -45,6 +45,16 @@ export class Exchange {
     this.req.socket.destroy()
   }
 
+  /** The response is over without an answer from us: the client went away. */
+  get clientLeft (): boolean {
+    return this.#closed
+  }
+
+  /** Resolves after `ms`, whether or not the client is still there (a server that runs on regardless). */
+  async hold (ms: number): Promise<void> {
+    await new Promise<void>(resolve => setTimeout(resolve, ms))
+  }
+
   /** Resolves true after `ms`, or false as soon as the client goes away (or if it already has). */
   pause (ms: number): Promise<boolean> {
     return new Promise(resolve => {

@@ -54,7 +54,7 @@ const WRONG_SHAPE = json(200, { Result: { Foo: 1 } })
 /** A success that names no item: Gooten's cancel answer is documented by one example only. */
 const BARE_SUCCESS: Reply = { status: 200, contentType: 'application/json', body: '{"HadError":false}' }
 
-/** Answer the call as `fault` says, or normally when there is none. Only a delay is async. */
+/** Answer the call as `fault` says, or normally when there is none. Only a delay or a late apply is async. */
 export function playFault (fault: Fault | undefined, ex: Exchange, answer: Answer): Promise<void> | undefined {
   if (fault === undefined) {
     ex.send(answer())
@@ -98,6 +98,12 @@ export function playFault (fault: Fault | undefined, ex: Exchange, answer: Answe
       answer()
       ex.drop()
       break
+    case 'late-apply':
+      // Applied once the time has passed, whoever is still listening; answered only if someone is.
+      return ex.hold(fault.ms).then(() => {
+        const reply = answer()
+        if (!ex.clientLeft) ex.send(reply)
+      })
     case 'bare-answer-after-apply':
       answer()
       ex.send(BARE_SUCCESS)

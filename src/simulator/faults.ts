@@ -54,6 +54,13 @@ export interface BareAnswerAfterApplyFault extends FaultCommon { kind: 'bare-ans
  * and naming no item in `AttemptedValue` (its text may hold digits that are not ids, a date say).
  */
 export interface HadErrorAfterApplyFault extends FaultCommon { kind: 'had-error-after-apply', op?: 'cancelItems', message?: string }
+/**
+ * Cancel only: hold the answer for `ms`, then apply the cancel whether or not the client is still
+ * there, and answer if it is. Gooten runs on IIS / ASP.NET, which runs a request to completion
+ * after its client hung up (up to its execution timeout, 110 s by default): a cancel the client
+ * gave up on may still be applied, after the client has looked and seen it not applied.
+ */
+export interface LateApplyFault extends FaultCommon { kind: 'late-apply', op?: 'cancelItems', ms: number }
 /** Answer normally, with `Connection: close`. */
 export interface CloseKeepAliveFault extends FaultCommon { kind: 'close-keepalive' }
 
@@ -72,6 +79,7 @@ export type Fault =
   | ResetAfterApplyFault
   | BareAnswerAfterApplyFault
   | HadErrorAfterApplyFault
+  | LateApplyFault
   | CloseKeepAliveFault
 
 export type FaultKind = Fault['kind']
@@ -79,11 +87,11 @@ export type FaultKind = Fault['kind']
 export const FAULT_KINDS: readonly FaultKind[] = [
   'status', 'delay', 'hang', 'html', 'invalid-json', 'had-error', 'message',
   'wrong-shape', 'huge', 'refuse', 'reset', 'reset-after-apply', 'bare-answer-after-apply', 'had-error-after-apply',
-  'close-keepalive'
+  'late-apply', 'close-keepalive'
 ]
 
 /** Kinds that only make sense on a cancel; their `op` is always `cancelItems`. */
-const CANCEL_ONLY = new Set<FaultKind>(['refuse', 'reset-after-apply', 'bare-answer-after-apply', 'had-error-after-apply'])
+const CANCEL_ONLY = new Set<FaultKind>(['refuse', 'reset-after-apply', 'bare-answer-after-apply', 'had-error-after-apply', 'late-apply'])
 const KINDS = new Set<string>(FAULT_KINDS)
 
 export class FaultError extends Error {
@@ -131,6 +139,7 @@ export function parseFault (raw: unknown): Fault {
       optionalString(raw, 'contentType')
       break
     case 'delay':
+    case 'late-apply':
       if (typeof raw.ms !== 'number' || !Number.isFinite(raw.ms) || raw.ms < 0) {
         throw new FaultError('fault.ms must be a finite number >= 0')
       }

@@ -47,11 +47,11 @@ export function tracedLocks (locks: OrderLocks, tracer: Tracer): OrderLocks {
       const wait = tracer.startSpan('order lock wait', { attributes: { 'order_lock.key': key } })
       let held = false
       try {
-        return await locks.run(key, since, until, async (stale) => {
+        return await locks.run(key, since, until, async (stale, lock) => {
           held = true
           wait.setAttribute('order_lock.stale', stale)
           wait.end()
-          return await task(stale)
+          return await task(stale, lock)
         })
       } catch (error) {
         if (!held) {

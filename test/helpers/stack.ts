@@ -30,8 +30,15 @@ export class LogCapture {
 
 /** The environment a real service process needs to serve on a free loopback port against `gootenUrl`, plus `extra`. */
 export function processEnv (gootenUrl: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { GOOTEN_RECIPE_ID: TEST_RECIPE_ID, GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY, GOOTEN_BASE_URL: gootenUrl, HOST: '127.0.0.1', PORT: '0', ...extra }
+  return { GOOTEN_RECIPE_ID: TEST_RECIPE_ID, GOOTEN_PARTNER_BILLING_KEY: TEST_BILLING_KEY, GOOTEN_BASE_URL: gootenUrl, HOST: '127.0.0.1', PORT: '0', ...NO_LOCK_DELAY, ...extra }
 }
+
+/**
+ * Each test's Redis starts empty, which the service cannot tell from a Redis that lost its keys:
+ * without this, its first cancel would wait out a lock-delay of minutes. The tests of the
+ * lock-delay set their own.
+ */
+export const NO_LOCK_DELAY = { STORE_LOCK_DELAY_MS: '0' }
 
 export function testConfig (environment: Record<string, string> = {}): Config {
   return loadConfig({
@@ -43,6 +50,7 @@ export function testConfig (environment: Record<string, string> = {}): Config {
     // In-process, the test's own work (compiling contract validators on first use) runs on the
     // service's loop; test/integration/overload.test.ts turns shedding on.
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0',
+    ...NO_LOCK_DELAY,
     ...environment
   })
 }

@@ -111,7 +111,7 @@ t.test('an injected connection pool and lock are used, and the pool is left to i
     stamp: async () => 0,
     run: async (key, _since, _signal, task) => {
       lockedKeys.push(key)
-      return await task(false)
+      return await task(false, { markInDoubt: async () => [], clearInDoubt: async () => {} })
     }
   }
   const app = await buildApp({ config: testConfig({ GOOTEN_BASE_URL: sim.url }), dispatcher: pool, locks, logStream: new LogCapture().stream })

@@ -4,7 +4,7 @@ import { startSimulator } from '../../src/simulator/server.js'
 import { checkedFetch } from '../helpers/contract.js'
 import { listeningUrl, runServer } from '../helpers/process.js'
 import { RedisServer } from '../helpers/redis.js'
-import { TEST_BILLING_KEY, TEST_RECIPE_ID } from '../helpers/stack.js'
+import { NO_LOCK_DELAY, TEST_BILLING_KEY, TEST_RECIPE_ID } from '../helpers/stack.js'
 
 const { demo, mixed } = SEED
 
@@ -37,7 +37,8 @@ t.test('two replicas sharing Redis', async (t) => {
     PORT: '0',
     API_KEYS,
     RATE_LIMIT_PER_MINUTE: String(LIMIT),
-    LOG_LEVEL: 'info'
+    LOG_LEVEL: 'info',
+    ...NO_LOCK_DELAY
   }
   const replicas = [runServer(env), runServer(env)]
   t.teardown(() => { for (const replica of replicas) replica.child.kill('SIGKILL') })

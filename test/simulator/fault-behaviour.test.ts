@@ -102,7 +102,7 @@ t.test('refuse: listed ids refused even if cancellable, the rest proceed', async
 })
 
 t.test('cancel-only faults are not taken by a lookup', async t => {
-  const cancelOnly: Fault[] = [{ kind: 'refuse', itemIds: [demo.items.new] }, { kind: 'reset-after-apply' }, { kind: 'bare-answer-after-apply' }, { kind: 'had-error-after-apply' }]
+  const cancelOnly: Fault[] = [{ kind: 'refuse', itemIds: [demo.items.new] }, { kind: 'reset-after-apply' }, { kind: 'bare-answer-after-apply' }, { kind: 'had-error-after-apply' }, { kind: 'late-apply', ms: 1 }]
   for (const fault of cancelOnly) {
     sim.reset()
     sim.enqueueFault(fault)
@@ -201,6 +201,30 @@ t.test('delay: a client that leaves meanwhile is counted aborted and nothing is 
   t.equal(sim.stats().abortedRequests, 1)
   t.equal(await statusAfterAnEqualWait(sim, 200), 'New', 'not applied when the wait ended')
   t.equal(sim.cancelsApplied, 0)
+})
+
+t.test('late-apply: a client that stays gets the normal answer after the wait', async t => {
+  sim.enqueueFault({ kind: 'late-apply', ms: 120 })
+  const start = Date.now()
+  const res = await cancelNew()
+  t.ok(Date.now() - start >= 110, 'waited')
+  t.same(res.body.Success, [demo.items.new])
+  t.equal(sim.cancelsApplied, 1)
+})
+
+t.test('late-apply: a client that leaves meanwhile saw nothing applied, and the cancel is applied anyway', async t => {
+  sim.enqueueFault({ kind: 'late-apply', ms: 300 })
+  await abandonedCancel(t, sim)
+  t.equal(await statusAfterAnEqualWait(sim), 'New', 'a lookup right after the client left shows nothing applied')
+  t.equal(await statusAfterAnEqualWait(sim, 300), 'Cancelled', 'applied once the wait has run its course, as IIS / ASP.NET does')
+  t.equal(sim.cancelsApplied, 1)
+  t.equal(sim.callCount('cancelItems'), 1)
+})
+
+t.test('late-apply is scriptable over the control routes', async t => {
+  const queued = await fetch(`${sim.url}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'late-apply', ms: 50 }) })
+  t.equal(queued.status, 200)
+  t.same(sim.pendingFaults(), [{ kind: 'late-apply', ms: 50, op: 'cancelItems', times: 1 }])
 })
 
 t.test('hang: never answers; counted aborted when the client gives up', async t => {

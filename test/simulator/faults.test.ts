@@ -14,12 +14,13 @@ t.test('parseFault normalises times and the op of cancel-only kinds', async t =>
     [{ kind: 'status', status: 503, retryAfter: '1', body: 'x', contentType: 'text/plain' },
       { kind: 'status', status: 503, retryAfter: '1', body: 'x', contentType: 'text/plain', times: 1 }],
     [{ kind: 'delay', ms: 0 }, { kind: 'delay', ms: 0, times: 1 }],
+    [{ kind: 'late-apply', ms: 5 }, { kind: 'late-apply', ms: 5, times: 1, op: 'cancelItems' }],
     [{ kind: 'message', message: 'm' }, { kind: 'message', message: 'm', times: 1 }],
     [{ kind: 'had-error' }, { kind: 'had-error', times: 1 }]
   ]
   for (const [raw, expected] of normalised) t.same(parseFault(raw), expected, JSON.stringify(raw))
   for (const kind of FAULT_KINDS) {
-    const extra = kind === 'status' ? { status: 500 } : kind === 'delay' ? { ms: 1 } : kind === 'refuse' ? { itemIds: [] } : {}
+    const extra = kind === 'status' ? { status: 500 } : kind === 'delay' || kind === 'late-apply' ? { ms: 1 } : kind === 'refuse' ? { itemIds: [] } : {}
     t.equal(parseFault({ kind, ...extra }).kind, kind, `${kind} is accepted`)
   }
 })
@@ -48,6 +49,8 @@ t.test('parseFault rejects malformed faults', async t => {
     [{ kind: 'delay' }, /fault.ms/],
     [{ kind: 'delay', ms: -1 }, /fault.ms/],
     [{ kind: 'delay', ms: Infinity }, /fault.ms/],
+    [{ kind: 'late-apply' }, /fault.ms/],
+    [{ kind: 'late-apply', ms: 1, op: 'getOrder' }, /cancelItems only/],
     [{ kind: 'had-error', message: 1 }, /fault.message/],
     [{ kind: 'message', message: null }, /fault.message/],
     [{ kind: 'refuse' }, /fault.itemIds/],

@@ -271,3 +271,11 @@ t.test('OIDC_ISSUER and OIDC_AUDIENCE', async (t) => {
   refuses(t, env({ OIDC_SWAGGER_CLIENT_ID: 'docs' }), 'OIDC_SWAGGER_CLIENT_ID')
   refuses(t, env({ ...oidc, OIDC_SWAGGER_CLIENT_ID: 'has space' }), 'OIDC_SWAGGER_CLIENT_ID')
 })
+
+t.test('the in-doubt window and the lock-delay: defaults, and the lock-delay derived from the request deadline and the window', async (t) => {
+  t.same(loadConfig(env()).locks, { inDoubtMs: 180_000, lockDelayMs: 198_000, safeLockDelayMs: 198_000 })
+  t.same(loadConfig(env({ UPSTREAM_TIMEOUT_MS: '2000', CANCEL_IN_DOUBT_MS: '300000' })).locks, { inDoubtMs: 300_000, lockDelayMs: 312_000, safeLockDelayMs: 312_000 })
+  t.same(loadConfig(env({ STORE_LOCK_DELAY_MS: '0' })).locks, { inDoubtMs: 180_000, lockDelayMs: 0, safeLockDelayMs: 198_000 }, 'set lower on purpose (tests): taken as given')
+  t.throws(() => loadConfig(env({ CANCEL_IN_DOUBT_MS: '50' })), { message: 'CANCEL_IN_DOUBT_MS must be >= 100' })
+  t.throws(() => loadConfig(env({ STORE_LOCK_DELAY_MS: '-1' })), { message: 'STORE_LOCK_DELAY_MS must be >= 0' })
+})

@@ -1,10 +1,12 @@
-import type { LockStamp, OrderLocks, WaitLimit } from '../../cancellation/ports.js'
+import type { HeldLock, LockStamp, OrderLocks, WaitLimit } from '../../cancellation/ports.js'
 import { OrderBusyError } from '../../cancellation/errors.js'
+import { MemoryInDoubtMarks } from './in-doubt-memory.js'
 
 /**
  * Per-key mutual exclusion within this process: each key keeps a chain of waiting tasks. Every
  * release advances a logical clock and is remembered per key, so a task can tell whether the key
- * was held since a stamp its caller took before reading.
+ * was held since a stamp its caller took before reading. In-doubt marks live beside the locks: a
+ * process cannot lose them while it runs, and a restart loses them with everything else.
  */
 export class InProcessLocks implements OrderLocks {
   readonly #tails = new Map<string, Promise<void>>()
@@ -14,13 +16,17 @@ export class InProcessLocks implements OrderLocks {
   /** Keys dropped from #releasedAt count as released at this stamp: never newer than the truth. */
   #forgottenUpTo = 0
 
-  constructor (private readonly maxRemembered = 10_000) {}
+  readonly #marks: MemoryInDoubtMarks
+
+  constructor (private readonly maxRemembered = 10_000, marks = new MemoryInDoubtMarks()) {
+    this.#marks = marks
+  }
 
   async stamp (): Promise<LockStamp> {
     return this.#clock
   }
 
-  async run<T>(key: string, since: LockStamp, until: WaitLimit, task: (stale: boolean) => Promise<T>): Promise<T> {
+  async run<T>(key: string, since: LockStamp, until: WaitLimit, task: (stale: boolean, lock: HeldLock) => Promise<T>): Promise<T> {
     const previous = this.#tails.get(key)
     let release!: () => void
     const mine = new Promise<void>((resolve) => { release = resolve })
@@ -31,7 +37,7 @@ export class InProcessLocks implements OrderLocks {
     try {
       if (previous !== undefined) await waitFor(previous, until.signal)
       held = true
-      return await task(previous !== undefined || this.#lastRelease(key) > since)
+      return await task(previous !== undefined || this.#lastRelease(key) > since, this.#held(key))
     } finally {
       if (held) this.#remember(key, ++this.#clock)
       release()
@@ -40,6 +46,13 @@ export class InProcessLocks implements OrderLocks {
       tail.then(() => {
         if (this.#tails.get(key) === tail) this.#tails.delete(key)
       })
+    }
+  }
+
+  #held (key: string): HeldLock {
+    return {
+      markInDoubt: async (itemIds, ms) => this.#marks.mark(key, itemIds, ms),
+      clearInDoubt: async (itemIds) => { this.#marks.clear(key, itemIds) }
     }
   }
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { OrderBusyError } from '../../cancellation/errors.js'
-import type { LockStamp, OrderLocks, WaitLimit } from '../../cancellation/ports.js'
+import { ignoreStoreFailure } from '../errors.js'
+import type { HeldLock, InDoubtItem, LockStamp, OrderLocks, WaitLimit } from '../../cancellation/ports.js'
 
 /**
  * What a holder that had the key before left behind: the stamp of its release, or `unreleased`
@@ -17,6 +18,13 @@ export interface LockBackend {
   acquire: (key: string, token: string) => Promise<PreviousHolder | undefined>
   /** Frees `key` if `token` still holds it, and stamps the release. */
   release: (key: string, token: string) => Promise<void>
+  /**
+   * While `token` holds `key`: marks the items in doubt for `ms`, unless one is marked already
+   * (returns those, marks none). Throws StoreUnavailableError when `token` no longer holds `key`.
+   */
+  markInDoubt: (key: string, token: string, itemIds: readonly number[], ms: number) => Promise<InDoubtItem[]>
+  /** While `token` holds `key`: ends the items' marks. */
+  clearInDoubt: (key: string, token: string, itemIds: readonly number[]) => Promise<void>
 }
 
 /** Waits a little before asking for a held key again; jittered, so replicas do not ask in step. */
@@ -42,7 +50,7 @@ export class SharedLocks implements OrderLocks {
     return await this.backend.clock()
   }
 
-  async run<T>(key: string, since: LockStamp, until: WaitLimit, task: (stale: boolean) => Promise<T>): Promise<T> {
+  async run<T>(key: string, since: LockStamp, until: WaitLimit, task: (stale: boolean, lock: HeldLock) => Promise<T>): Promise<T> {
     const token = randomUUID()
     let waited = false
     let previous: PreviousHolder | undefined
@@ -57,14 +65,18 @@ export class SharedLocks implements OrderLocks {
     } catch (error) {
       // An acquire that timed out may still run in the store once it answers again (a stalled
       // Redis): the release, sent after it on the same connection, frees the lock it would leave.
-      this.backend.release(key, token).catch(() => {})
+      this.backend.release(key, token).catch(ignoreStoreFailure)
       throw error
     }
     try {
-      return await task(waited || previous === 'unreleased' || previous > since)
+      const held: HeldLock = {
+        markInDoubt: async (itemIds, ms) => await this.backend.markInDoubt(key, token, itemIds, ms),
+        clearInDoubt: async (itemIds) => { await this.backend.clearInDoubt(key, token, itemIds) }
+      }
+      return await task(waited || previous === 'unreleased' || previous > since, held)
     } finally {
       // A failed release is harmless: the lock expires on its own, and its next holder re-reads.
-      await this.backend.release(key, token).catch(() => {})
+      await this.backend.release(key, token).catch(ignoreStoreFailure)
     }
   }
 }

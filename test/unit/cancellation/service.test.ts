@@ -1,6 +1,6 @@
 import t from 'tap'
-import { CancellationError, OutcomeUnknownError, UnaddressableOrderError } from '../../../src/cancellation/errors.js'
-import type { GootenGateway, OrderLocks, WaitLimit } from '../../../src/cancellation/ports.js'
+import { CancelInDoubtError, CancellationError, OutcomeUnknownError, UnaddressableOrderError } from '../../../src/cancellation/errors.js'
+import type { GootenGateway, HeldLock, OrderLocks, WaitLimit } from '../../../src/cancellation/ports.js'
 import { CancellationService } from '../../../src/cancellation/service.js'
 import type { CancelRequest } from '../../../src/cancellation/types.js'
 import type { CallContext } from '../../../src/gooten/client.js'
@@ -49,7 +49,7 @@ class CountingLocks implements OrderLocks {
     return await this.#inner.stamp()
   }
 
-  async run<T>(key: string, since: number, until: WaitLimit, task: (stale: boolean) => Promise<T>): Promise<T> {
+  async run<T>(key: string, since: number, until: WaitLimit, task: (stale: boolean, lock: HeldLock) => Promise<T>): Promise<T> {
     this.keys.push(key)
     return await this.#inner.run(key, since, until, task)
   }
@@ -69,7 +69,7 @@ function setup (gooten: FakeGooten, verificationReserveMs = 5000) {
     },
     calls: []
   }
-  const service = new CancellationService({ gooten, locks, verificationReserveMs })
+  const service = new CancellationService({ gooten, locks, verificationReserveMs, inDoubtMs: 60_000 })
   return { service, locks, warnings, context }
 }
 
@@ -372,8 +372,71 @@ t.test('concurrent cancels of one order run one after the other; the one that wa
 
 t.test('a read again under the lock that shows another GootenId is not trusted', async (t) => {
   const gooten = new FakeGooten([order([[1, 'New']]), order([[1, 'New']], 1)])
-  const alwaysStale: OrderLocks = { stamp: async () => 0, run: async (_key, _since, _signal, task) => await task(true) }
-  const service = new CancellationService({ gooten, locks: alwaysStale, verificationReserveMs: 1000 })
+  const alwaysStale: OrderLocks = { stamp: async () => 0, run: async (_key, _since, _signal, task) => await task(true, { markInDoubt: async () => [], clearInDoubt: async () => {} }) }
+  const service = new CancellationService({ gooten, locks: alwaysStale, verificationReserveMs: 1000, inDoubtMs: 60_000 })
   await rejection(service.cancel(request([1]), setup(gooten).context), UnaddressableOrderError)
   t.equal(gooten.cancels.length, 0)
+})
+
+t.test('an unknown outcome leaves the unconfirmed items in doubt: no further cancel of them is forwarded', async (t) => {
+  const gooten = new FakeGooten(
+    [order([[1, 'New'], [2, 'Hold']]), order([[1, 'Cancelled'], [2, 'Hold']]), order([[1, 'Cancelled'], [2, 'Hold']]), order([[1, 'Cancelled'], [2, 'Cancelled']])],
+    [timeout()]
+  )
+  const locks = new InProcessLocks()
+  const service = new CancellationService({ gooten, locks, verificationReserveMs: 1000, inDoubtMs: 60_000 })
+  const { context } = setup(gooten)
+  await rejection(service.cancel(request([1, 2]), context), OutcomeUnknownError)
+  const refused = await rejection(service.cancel(request([2, 1]), context), CancelInDoubtError)
+  t.same(refused.items, [
+    { itemId: 2, result: 'unknown', previousStatus: 'Hold', reason: 'A cancel of this item sent earlier has an unknown outcome and Gooten may still apply it; not forwarded again.' },
+    { itemId: 1, result: 'already_cancelled', previousStatus: 'Cancelled' }
+  ])
+  t.ok(refused.retryAfterMs > 59_000 && refused.retryAfterMs <= 60_000 + 8000, 'until the mark ends')
+  t.equal(gooten.cancels.length, 1, 'nothing forwarded')
+  const later = await service.cancel(request([2]), context)
+  t.same(later.items, [{ itemId: 2, result: 'already_cancelled', previousStatus: 'Cancelled' }], 'once Gooten shows it: already cancelled')
+})
+
+t.test('an item in doubt blocks the whole request: the others are not attempted', async (t) => {
+  const gooten = new FakeGooten([order([[1, 'New'], [2, 'New']])])
+  const marked: HeldLock = { markInDoubt: async () => [{ itemId: 2, remainingMs: 5000 }], clearInDoubt: async () => {} }
+  const locks: OrderLocks = { stamp: async () => 0, run: async (_key, _since, _until, task) => await task(false, marked) }
+  const service = new CancellationService({ gooten, locks, verificationReserveMs: 1000, inDoubtMs: 60_000 })
+  const refused = await rejection(service.cancel(request([1, 2]), setup(gooten).context), CancelInDoubtError)
+  t.same(refused.items.map((item) => [item.itemId, item.result]), [[1, 'not_attempted'], [2, 'unknown']])
+  t.equal(refused.items[0]?.reason, 'Not forwarded: another requested item has a cancel with an unknown outcome.')
+  t.equal(refused.retryAfterMs, 5000)
+})
+
+t.test('marks are written before the call, for the deadline plus the in-doubt window, and ended once the outcome is known', async (t) => {
+  const log: string[] = []
+  const lock: HeldLock = {
+    markInDoubt: async (itemIds, ms) => { log.push(`mark ${itemIds.join(',')} ${ms}`); return [] },
+    clearInDoubt: async (itemIds) => { log.push(`clear ${itemIds.join(',')}`) }
+  }
+  const locks: OrderLocks = { stamp: async () => 0, run: async (_key, _since, _until, task) => await task(false, lock) }
+  const cases: Array<[string, Step<GootenCancelReply>, Array<Step<GootenOrder>>]> = [
+    ['answered', { succeeded: [1], refusals: new Map() }, []],
+    ['refused', { succeeded: [], refusals: new Map([[1, 'not_cancellable_now']]) }, []],
+    ['never sent', new GootenError('circuit_open', 'cancelItems', 'open', { neverSent: true }), []],
+    ['verified', timeout(), [order([[1, 'Cancelled']])]]
+  ]
+  for (const [name, reply, verification] of cases) {
+    log.length = 0
+    const gooten = new FakeGooten([order([[1, 'New']]), ...verification], [reply])
+    const service = new CancellationService({ gooten, locks, verificationReserveMs: 1000, inDoubtMs: 60_000 })
+    await service.cancel(request([1]), { ...setup(gooten).context, deadline: new Deadline(8000, () => 0) }).catch(() => {})
+    t.same(log, ['mark 1 68000', 'clear 1'], name)
+  }
+})
+
+t.test('marks that cannot be ended run out on their own, with a warning; the answer stands', async (t) => {
+  const lock: HeldLock = { markInDoubt: async () => [], clearInDoubt: async () => { throw new Error('store gone') } }
+  const locks: OrderLocks = { stamp: async () => 0, run: async (_key, _since, _until, task) => await task(false, lock) }
+  const gooten = new FakeGooten([order([[1, 'New']])], [{ succeeded: [1], refusals: new Map() }])
+  const service = new CancellationService({ gooten, locks, verificationReserveMs: 1000, inDoubtMs: 60_000 })
+  const { context, warnings } = setup(gooten)
+  t.equal((await service.cancel(request([1]), context)).outcome, 'cancelled')
+  t.same(warnings.map((w) => w.message), ['could not end the in-doubt marks of a settled cancel; they run out on their own'])
 })
