@@ -20,6 +20,10 @@ export interface CancelPlan {
 
 const NOT_ATTEMPTED = 'Not forwarded: another requested item failed a pre-check.'
 
+/** The reason a pre-check gives an item past pre-production (item-refusal.ts tells it apart by this text). */
+export const pastPreProductionReason = (status: string): string =>
+  `Status ${status} is past pre-production; Gooten no longer cancels this item.`
+
 /**
  * Each item id's status, or null when Gooten's document lists the id more than once with
  * different statuses: such a document cannot say whether the item may be cancelled, and a guess
@@ -36,7 +40,8 @@ export function statusesById (order: GootenOrder): Map<number, string | null> {
   return statusById
 }
 
-const AMBIGUOUS = 'Gooten\'s order lists this item more than once, with different statuses; it cannot be checked, so nothing was forwarded.'
+/** The reason a pre-check gives an item Gooten's order lists twice with different statuses (item-refusal.ts tells it apart by this text). */
+export const AMBIGUOUS_LISTING_REASON = 'Gooten\'s order lists this item more than once, with different statuses; it cannot be checked, so nothing was forwarded.'
 
 /**
  * All-or-nothing pre-checks: every requested item must be in the order and either cancellable
@@ -60,9 +65,9 @@ export function planCancellation (order: GootenOrder, requested: readonly number
   })
   if (classified.some((item) => item.class === 'not_cancellable' || item.class === 'ambiguous')) {
     const items = classified.map(({ itemId, previousStatus, class: statusClass }): ItemResult => {
-      if (statusClass === 'ambiguous') return { itemId, result: 'failed', previousStatus, reason: AMBIGUOUS }
+      if (statusClass === 'ambiguous') return { itemId, result: 'failed', previousStatus, reason: AMBIGUOUS_LISTING_REASON }
       return statusClass === 'not_cancellable'
-        ? { itemId, result: 'failed', previousStatus, reason: `Status ${String(previousStatus)} is past pre-production; Gooten no longer cancels this item.` }
+        ? { itemId, result: 'failed', previousStatus, reason: pastPreProductionReason(String(previousStatus)) }
         : { itemId, result: 'not_attempted', previousStatus, reason: NOT_ATTEMPTED }
     })
     const blocked = items.filter((item) => item.result === 'failed').length
