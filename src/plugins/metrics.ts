@@ -50,7 +50,7 @@ const CIRCUIT_STATES: CircuitState[] = ['closed', 'half_open', 'open']
 const AUTH_FAILURE_REASONS: AuthFailureReason[] = ['missing', 'malformed', 'invalid_key', 'invalid_token', 'insufficient_scope']
 // A Record, so that a new failure kind cannot be left out of the series created at start.
 const UPSTREAM_OUTCOMES: Record<'ok' | GootenFailure, true> = {
-  ok: true, not_found: true, bad_response: true, credentials_refused: true, unavailable: true, connection_failed: true, timeout: true, circuit_open: true, overloaded: true
+  ok: true, not_found: true, bad_response: true, order_unreadable: true, credentials_refused: true, unavailable: true, connection_failed: true, timeout: true, circuit_open: true, overloaded: true
 }
 
 interface Tally { readonly labels: Record<string, string>, count: number, reported: number }
