@@ -1,9 +1,9 @@
-import { NOT_IN_ORDER, pastPreProductionReason } from './plan.js'
+import { AMBIGUOUS_LISTING_REASON, pastPreProductionReason } from './plan.js'
 import { REFUSAL_TEXT } from './reconcile.js'
 import type { ItemResult } from './types.js'
 
 /** Why an item was answered `failed`, in a word a metric label can hold. */
-export type ItemRefusal = 'not_in_order' | 'past_pre_production' | 'refused_by_gooten' | 'unknown'
+export type ItemRefusal = 'not_in_order' | 'past_pre_production' | 'ambiguous_listing' | 'refused_by_gooten' | 'unknown'
 
 // Gooten's refusals whose reason we recognise; a forwarded item it refused otherwise, or did not
 // confirm, is 'unknown'.
@@ -11,8 +11,9 @@ const RECOGNISED = new Set([REFUSAL_TEXT.not_cancellable_status, REFUSAL_TEXT.no
 
 /** Classifies a failed item: our pre-checks (not in the order, past pre-production), or Gooten's refusal. */
 export function refusalOf (item: ItemResult): ItemRefusal {
-  if (item.reason === NOT_IN_ORDER) return 'not_in_order'
-  if (item.previousStatus !== null && item.reason === pastPreProductionReason(item.previousStatus)) return 'past_pre_production'
+  // Only two pre-checks answer an item without a status: not in the order, or listed twice with different statuses.
+  if (item.previousStatus === null) return item.reason === AMBIGUOUS_LISTING_REASON ? 'ambiguous_listing' : 'not_in_order'
+  if (item.reason === pastPreProductionReason(item.previousStatus)) return 'past_pre_production'
   // A failed item always carries a reason.
   return RECOGNISED.has(item.reason as string) ? 'refused_by_gooten' : 'unknown'
 }

@@ -42,7 +42,8 @@ export function statusesById (order: GootenOrder): Map<number, string | null> {
   return statusById
 }
 
-const AMBIGUOUS = 'Gooten\'s order lists this item more than once, with different statuses; it cannot be checked, so nothing was forwarded.'
+/** The reason a pre-check gives an item Gooten's order lists twice with different statuses (item-refusal.ts tells it apart by this text). */
+export const AMBIGUOUS_LISTING_REASON = 'Gooten\'s order lists this item more than once, with different statuses; it cannot be checked, so nothing was forwarded.'
 
 /**
  * All-or-nothing pre-checks: every requested item must be in the order and either cancellable
@@ -66,7 +67,7 @@ export function planCancellation (order: GootenOrder, requested: readonly number
   })
   if (classified.some((item) => item.class === 'not_cancellable' || item.class === 'ambiguous')) {
     const items = classified.map(({ itemId, previousStatus, class: statusClass }): ItemResult => {
-      if (statusClass === 'ambiguous') return { itemId, result: 'failed', previousStatus, reason: AMBIGUOUS }
+      if (statusClass === 'ambiguous') return { itemId, result: 'failed', previousStatus, reason: AMBIGUOUS_LISTING_REASON }
       return statusClass === 'not_cancellable'
         ? { itemId, result: 'failed', previousStatus, reason: pastPreProductionReason(previousStatus as string) }
         : { itemId, result: 'not_attempted', previousStatus, reason: NOT_ATTEMPTED }

@@ -7,10 +7,10 @@ import { parseRetryAfter } from './retry-after.js'
 /**
  * The largest answer read. Cancel replies are small, but an order document grows with its items:
  * 0.6 to 0.7 kB each in Gooten's documented shape (a 5,000-item order measured 3.1 to 3.5 MB), more with long
- * image URLs and Meta. 16 MiB reads a 5,000-item order of up to 3.3 kB an item (docs/reliability.md)
- * and still bounds what one call can make us buffer.
+ * image URLs and Meta. 6 MiB reads a 5,000-item order of up to 1.25 kB an item (docs/reliability.md),
+ * and bounds what one call can make us buffer and parse within the 96 MB heap the image runs with.
  */
-export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024
 const PER_CALL_HEADERS_TIMEOUT_MS = 5000
 const PER_CALL_BODY_IDLE_TIMEOUT_MS = 5000
 

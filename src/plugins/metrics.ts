@@ -9,10 +9,10 @@ import type { SecretFileVariable } from '../secrets/live-secrets.js'
 import type { GootenFailure } from '../gooten/errors.js'
 import { problemResponse } from '../http/problem-responses.js'
 import { PROBLEMS } from '../http/problems.js'
+import { onRequestEnd } from './request-end.js'
 
 /** Why a request could not be authenticated or authorised (identity providers add their own reasons here). */
 export type AuthFailureReason = 'missing' | 'malformed' | 'invalid_key' | 'invalid_token' | 'insufficient_scope'
-import { onRequestEnd } from './request-end.js'
 
 export interface ServiceMetrics extends UpstreamObserver {
   inFlight: (count: number) => void
@@ -58,7 +58,7 @@ const CIRCUIT_STATES: CircuitState[] = ['closed', 'half_open', 'open']
 const AUTH_FAILURE_REASONS: AuthFailureReason[] = ['missing', 'malformed', 'invalid_key', 'invalid_token', 'insufficient_scope']
 // A Record, so that a new failure kind cannot be left out of the series created at start.
 const UPSTREAM_OUTCOMES: Record<'ok' | GootenFailure, true> = {
-  ok: true, not_found: true, bad_response: true, credentials_refused: true, unavailable: true, connection_failed: true, timeout: true, circuit_open: true, overloaded: true, order_unreadable: true
+  ok: true, not_found: true, bad_response: true, order_unreadable: true, credentials_refused: true, unavailable: true, connection_failed: true, timeout: true, circuit_open: true, overloaded: true
 }
 
 interface Tally { readonly labels: Record<string, string>, count: number, reported: number }

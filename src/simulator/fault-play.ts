@@ -24,7 +24,7 @@ export const ASPNET_ERROR_PAGE = `<!DOCTYPE html>
 </html>
 `
 
-/** Past the 16 MiB the service reads. */
+/** Well past the 6 MiB the service reads. */
 const HUGE_BYTES = 17 * 1024 * 1024
 let hugeBody: Buffer | undefined
 

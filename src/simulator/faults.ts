@@ -36,7 +36,7 @@ export interface HadErrorFault extends FaultCommon { kind: 'had-error', message?
 export interface MessageFault extends FaultCommon { kind: 'message', message?: string }
 /** 200 `{"Result":{"Foo":1}}`. */
 export interface WrongShapeFault extends FaultCommon { kind: 'wrong-shape' }
-/** 200 `application/json`, 17 MiB of valid JSON (over the service's 16 MiB cap). */
+/** 200 `application/json`, 17 MiB of valid JSON (over the service's 6 MiB cap). */
 export interface HugeFault extends FaultCommon { kind: 'huge' }
 /** Cancel only: these item ids are refused even if cancellable; the rest proceed. */
 export interface RefuseFault extends FaultCommon { kind: 'refuse', op?: 'cancelItems', itemIds: number[] }

@@ -247,7 +247,7 @@ function poisonOrders (): GootenOrderDocument[] {
   ]
 }
 
-/** The largest order `largeOrder` builds: well past what the service reads (16 MiB, some 23,000 items of this shape). */
+/** The largest order `largeOrder` builds: well past what the service reads (6 MiB, some 9,000 items of this shape). */
 export const MAX_LARGE_ORDER_ITEMS = 50_000
 
 /** A very large order of `count` `New` items, in Gooten's documented shape (some 0.7 kB an item). */

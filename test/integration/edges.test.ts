@@ -62,12 +62,12 @@ t.test('two replicas on one Redis, at the edges', async (t) => {
     sim.reset()
     const large = sim.largeOrder(5000)
     for (const url of urls) {
-      // Over the 16 MiB read: the simulator answers this one lookup with 17 MiB.
+      // Over the 6 MiB read: the simulator answers this one lookup with 17 MiB.
       sim.enqueueFault({ kind: 'huge', op: 'getOrder' })
       const tooLarge = await get(url, `/orders/${numericOnly.safeId}/items`, as('support'))
       t.equal(tooLarge.status, 502)
       t.equal(tooLarge.body.code, 'ORDER_UNREADABLE')
-      t.match(tooLarge.body.detail, /over 16 MiB/)
+      t.match(tooLarge.body.detail, /over 6 MiB/)
       for (let read = 0; read < 5; read++) {
         const answer = await get(url, `/orders/${poisonStatus.safeId}/items`, as('support'))
         t.equal(answer.status, 502)

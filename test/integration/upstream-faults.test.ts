@@ -26,7 +26,7 @@ const lookupCases: LookupCase[] = [
   { name: 'an ASP.NET Message body', faults: [{ kind: 'message', op: 'getOrder' }], status: 502, code: 'UPSTREAM_BAD_RESPONSE', lookups: 1 },
   { name: 'a credential refusal (Message)', faults: [{ kind: 'message', op: 'getOrder', message: 'Invalid recipeId' }], status: 502, code: 'UPSTREAM_BAD_RESPONSE', lookups: 1 },
   { name: 'a 401', faults: [{ kind: 'status', op: 'getOrder', status: 401 }], status: 502, code: 'UPSTREAM_BAD_RESPONSE', lookups: 1 },
-  { name: 'a body over 16 MiB', faults: [{ kind: 'huge', op: 'getOrder' }], status: 502, code: 'ORDER_UNREADABLE', lookups: 1, env: { UPSTREAM_TIMEOUT_MS: '30000' } },
+  { name: 'a body over 6 MiB', faults: [{ kind: 'huge', op: 'getOrder' }], status: 502, code: 'ORDER_UNREADABLE', lookups: 1, env: { UPSTREAM_TIMEOUT_MS: '30000' } },
   { name: 'a 500', faults: [{ kind: 'status', op: 'getOrder', status: 500 }], status: 503, code: 'UPSTREAM_UNAVAILABLE', lookups: 1 },
   { name: 'persistent 503', faults: [{ kind: 'status', op: 'getOrder', status: 503, times: 5 }], status: 503, code: 'UPSTREAM_UNAVAILABLE', lookups: 3 },
   { name: 'resets on every lookup', faults: [{ kind: 'reset', op: 'getOrder', times: 5 }], status: 503, code: 'UPSTREAM_UNAVAILABLE', lookups: 3 }

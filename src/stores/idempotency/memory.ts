@@ -10,8 +10,8 @@ interface Entry {
   answer?: string
 }
 
-/** Bytes the records may take in the process: some 20,000 of the largest answers (100-item 422s). */
-export const MEMORY_RECORD_BYTES = 32 * 1024 * 1024
+/** Bytes the records may take in the process (counted high, see below): some 9,000 of the largest answers (100-item 422s). */
+export const MEMORY_RECORD_BYTES = 16 * 1024 * 1024
 // A record's own bytes beside its strings: the entry object and the cache's bookkeeping (measured, rounded up).
 const ENTRY_OVERHEAD_BYTES = 200
 
