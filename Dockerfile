@@ -25,4 +25,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form: node is PID 1's child under `init: true` (compose) or tini, and receives SIGTERM directly.
-CMD ["node", "dist/server.js"]
+CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=96", "dist/server.js"]

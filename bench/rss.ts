@@ -164,7 +164,7 @@ try {
   const md = [
     '# Steady-load memory run', '',
     `- **Date:** ${summary.machine.date}; ${summary.machine.cpuModel}, ${summary.machine.cores} cores; Node ${summary.machine.node}, Fastify ${summary.machine.fastify}, undici ${summary.machine.undici}`,
-    `- **Service build:** ${build.source}; LOG_LEVEL=${settings.logLevel} to a file`,
+    `- **Service build:** ${build.source}; LOG_LEVEL=${settings.logLevel} to a file; node flags of \`npm start\`: ${settings.nodeFlags.join(' ') || 'none'}`,
     `- **Placement:** ${pinning ? 'service on core 0, simulator on core 1 (taskset); the load generator (undici, in the bench process) on core 1' : PLACEMENT}`,
     `- **Load:** ${rate} req/s open-loop for ${seconds} s (${summary.mix}); ${sent} sent, ${answered} answered, ${skipped} skipped (over ${MAX_OUTSTANDING} outstanding), ${errors} errors, ${unexpected} unexpected statuses; p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms; service CPU ${summary.serviceCpuUsPerRequest} µs/request`,
     '',

@@ -217,7 +217,7 @@ async function runProfile (): Promise<void> {
   if (scenario === undefined) throw new Error(`no scenario ${id}`)
   const dir = `${RAW}profiles/`
   const startedAt = Date.now()
-  service = await startService(build.dist, SERVICE_PORT, simulator.url, settings, ['--cpu-prof', `--cpu-prof-dir=${dir}`])
+  service = await startService(build.dist, SERVICE_PORT, simulator.url, settings, [...settings.nodeFlags, '--cpu-prof', `--cpu-prof-dir=${dir}`])
   await measure(scenario, 'service', 10, PLAN.warmupS)
   const runs: Measured[] = []
   for (let i = 0; i < (quick ? 1 : 3); i++) {

@@ -220,7 +220,7 @@ export function renderMarkdown (results: BenchResults): string {
   lines.push(`- **Service build:** ${results.build}`)
   lines.push(`- **Placement:** ${results.placement}`)
   const env = Object.entries(results.service.env).map(([k, v]) => `${k}=${v}`).join(', ')
-  lines.push(`- **Service settings:** LOG_LEVEL=${results.service.logLevel} (to bench/results/raw/service.log), ${env}; everything else at its default`)
+  lines.push(`- **Service settings:** LOG_LEVEL=${results.service.logLevel} (to bench/results/raw/service.log), ${env}; node flags of \`npm start\`: ${results.service.nodeFlags.join(' ') || 'none'}; everything else at its default`)
   lines.push(`- **Other load on the machine at start:** ${results.otherLoadAtStartCores} cores`)
   lines.push('')
   lines.push('A *flow* is one request to the service, or the direct simulator calls it stands for (two for the cancel flow). ' +

@@ -75,6 +75,8 @@ const PASSED_ON_TRACED = /^OTEL_/
 export interface ServiceSettings {
   logLevel: string
   env: Record<string, string>
+  /** V8 flags the service runs with: those it ships with (shippedNodeFlags). */
+  nodeFlags: string[]
 }
 
 /** The service's settings; with `tracesTo`, tracing on and its spans exported to that OTLP/HTTP receiver. */
@@ -95,7 +97,7 @@ export function serviceSettings (tracesTo?: string): ServiceSettings {
   // V8 settings for the service only, e.g. --max-semi-space-size=4.
   const nodeOptions = process.env.BENCH_SERVICE_NODE_OPTIONS
   if (nodeOptions !== undefined && nodeOptions !== '') env.NODE_OPTIONS = nodeOptions
-  return { logLevel: process.env.BENCH_LOG_LEVEL ?? 'info', env }
+  return { logLevel: process.env.BENCH_LOG_LEVEL ?? 'info', env, nodeFlags: shippedNodeFlags() }
 }
 
 export async function startSimulator (dist: string, port: number): Promise<{ proc: Managed, url: string }> {
@@ -111,12 +113,24 @@ export async function startSimulator (dist: string, port: number): Promise<{ pro
   return { proc, url }
 }
 
+/**
+ * The V8 flags the service ships with: those of `npm start` (`node <flags> dist/server.js`), which
+ * the Dockerfile's CMD repeats (test/container/files.test.ts checks they agree). The bench runs the
+ * service with them, so it measures what ships.
+ */
+export function shippedNodeFlags (): string[] {
+  const { scripts } = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> }
+  const match = /^node((?: --[\w-]+(?:=\S+)?)*) dist\/server\.js$/.exec(scripts.start ?? '')
+  if (match === null) throw new Error(`npm start is not "node [flags] dist/server.js": ${String(scripts.start)}`)
+  return (match[1] as string).split(' ').filter(Boolean)
+}
+
 export async function startService (
   dist: string,
   port: number,
   simulatorUrl: string,
   settings: ServiceSettings,
-  nodeFlags: string[] = []
+  nodeFlags: string[] = settings.nodeFlags
 ): Promise<{ proc: Managed, url: string }> {
   await assertPortFree(port)
   const url = `http://127.0.0.1:${port}`

@@ -31,7 +31,8 @@ export class Deadline {
   /** Aborts when the deadline passes. */
   get signal (): AbortSignal {
     // Node's timers take at most 2^31 - 1 ms (some 24 days); a deadline that far off never passes here.
-    this.#signal ??= AbortSignal.timeout(Math.min(MAX_TIMER_MS, Math.max(0, this.remainingMs)))
+    // Whole milliseconds: AbortSignal.timeout throws on a fraction, which half of an odd time left is.
+    this.#signal ??= AbortSignal.timeout(Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(this.remainingMs))))
     return this.#signal
   }
 }

@@ -12,25 +12,29 @@ export function tracingPlugin (instrumentation: FastifyOtelInstrumentation): Fas
     await app.register(instrumentation.plugin())
 
     // After @fastify/otel's own onRequest hook, which starts the span (registered just above).
-    app.addHook('onRequest', async (request, reply) => {
+    // Callback hooks: no promise per request.
+    app.addHook('onRequest', (request, reply, done) => {
       const { span } = request.opentelemetry()
-      if (span == null) return
-      const { traceId, spanId, traceFlags } = span.spanContext()
-      request.log = request.log.child({ trace_id: traceId, span_id: spanId, trace_flags: traceFlags.toString(16).padStart(2, '0') })
-      reply.log = request.log
+      if (span != null) {
+        const { traceId, spanId, traceFlags } = span.spanContext()
+        request.log = request.log.child({ trace_id: traceId, span_id: spanId, trace_flags: traceFlags.toString(16).padStart(2, '0') })
+        reply.log = request.log
+      }
+      done()
     })
 
-    // Before @fastify/otel ends the span: its own onSend hook runs last.
-    app.addHook('onSend', async (request, reply, payload) => {
+    // Before @fastify/otel ends the span: its own onSend hook runs last. A span the sampler left out records nothing.
+    app.addHook('onSend', (request, reply, payload, done) => {
       const { span } = request.opentelemetry()
-      if (span == null) return payload
-      if (request.problemCode !== undefined) {
-        span.setAttribute('problem.code', request.problemCode)
-        // The semantic conventions' error.type, for server errors only: a 4xx is the caller's.
-        if (reply.statusCode >= 500) span.setAttribute('error.type', request.problemCode)
+      if (span?.isRecording() === true) {
+        if (request.problemCode !== undefined) {
+          span.setAttribute('problem.code', request.problemCode)
+          // The semantic conventions' error.type, for server errors only: a 4xx is the caller's.
+          if (reply.statusCode >= 500) span.setAttribute('error.type', request.problemCode)
+        }
+        if (reply.getHeader('idempotency-replayed') === 'true') span.addEvent('idempotency replay')
       }
-      if (reply.getHeader('idempotency-replayed') === 'true') span.addEvent('idempotency replay')
-      return payload
+      done(null, payload)
     })
   }, { name: 'tracing' })
 }

@@ -1,4 +1,5 @@
 import { FastifyOtelInstrumentation } from '@fastify/otel'
+import { trace } from '@opentelemetry/api'
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { registerInstrumentations } from '@opentelemetry/instrumentation'
@@ -62,6 +63,9 @@ export function startTracing (config: Config, settings: { protocol: OtlpProtocol
   })
   const undici = new UndiciInstrumentation({
     requireParentforSpans: true,
+    // Outside a recorded attempt (a request the sampler left out) the call is not looked at at all:
+    // the instrumentation would otherwise parse its URL and headers for a span that records nothing.
+    ignoreRequestHook: () => trace.getActiveSpan()?.isRecording() !== true,
     startSpanHook: (request) => redactedUrl(request, redact)
   })
   registerInstrumentations({ tracerProvider: provider, instrumentations: [fastify, undici] })

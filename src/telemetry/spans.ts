@@ -1,6 +1,15 @@
 import { context, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api'
 import type { OrderLocks } from '../cancellation/ports.js'
-import type { UpstreamTracer } from '../gooten/client.js'
+import type { TracedAttempt, UpstreamTracer } from '../gooten/client.js'
+
+/** For a request its sampler left out: the exchange runs as is, and nothing is recorded. */
+const UNRECORDED: TracedAttempt = { run: async (exchange) => await exchange(), end: () => {} }
+
+/** True inside a request span the sampler left out: its children would record nothing, so none is made. */
+function inUnsampledSpan (): boolean {
+  const parent = trace.getSpan(context.active())
+  return parent !== undefined && !parent.isRecording()
+}
 
 /**
  * One span per Gooten call attempt, named after the operation, with the same facts as its
@@ -9,6 +18,7 @@ import type { UpstreamTracer } from '../gooten/client.js'
 export function upstreamTracer (tracer: Tracer): UpstreamTracer {
   return {
     attempt: (op, attempt) => {
+      if (inUnsampledSpan()) return UNRECORDED
       const span = tracer.startSpan(`gooten ${op}`, { attributes: { 'gooten.op': op, 'gooten.attempt': attempt } })
       return {
         run: async (exchange) => await context.with(trace.setSpan(context.active(), span), exchange),
@@ -32,6 +42,7 @@ export function tracedLocks (locks: OrderLocks, tracer: Tracer): OrderLocks {
   return {
     stamp: async () => await locks.stamp(),
     run: async (key, since, until, task) => {
+      if (inUnsampledSpan()) return await locks.run(key, since, until, task)
       // Not made the active span: the work done under the lock belongs to the request, not to the wait.
       const wait = tracer.startSpan('order lock wait', { attributes: { 'order_lock.key': key } })
       let held = false

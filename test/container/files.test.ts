@@ -39,7 +39,12 @@ t.test('Dockerfile: multi-stage, Node 24 LTS pinned by digest, production depend
   t.match(runtime, /COPY --from=build \/app\/dist \.\/dist/)
   t.match(runtime, /^USER node$/m)
   t.match(runtime, /^HEALTHCHECK .*\n?.*\/health\/ready/m)
-  t.match(runtime, /^CMD \["node", "dist\/server\.js"\]$/m)
+  // The V8 heap flags of `npm start`, which the bench measures the service with, are the image's too.
+  const { scripts } = JSON.parse(await read('package.json')) as { scripts: { start: string } }
+  const started = scripts.start.split(' ')
+  t.equal(started.at(-1), 'dist/server.js')
+  t.match(runtime, new RegExp(`^CMD ${JSON.stringify(started).replaceAll(',', ', ').replace(/[[\]]/g, '\\$&')}$`, 'm'), 'CMD runs what npm start runs')
+  t.ok(started.includes('--max-semi-space-size=4') && started.includes('--max-old-space-size=96'), 'the heap flags the memory limit is derived from')
   t.ok(existsSync(new URL('src/server.ts', root)), 'dist/server.js is built from src/server.ts')
   const dockerignore = await read('.dockerignore')
   for (const entry of ['node_modules', '.env', '.git']) t.match(dockerignore, new RegExp(`^${entry.replace('.', '\\.')}$`, 'm'))

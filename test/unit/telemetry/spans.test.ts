@@ -68,6 +68,20 @@ t.test('a lock wait that gives up is an error span; a task that fails is not the
   t.match(thenFailed, { status: { code: SpanStatusCode.UNSET }, attributes: { 'order_lock.stale': true } }, 'the wait itself went fine')
 })
 
+t.test('under a request the sampler left out, attempts and lock waits record nothing and still run', async (t) => {
+  const unsampled = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 0 })
+  await context.with(trace.setSpan(context.active(), unsampled), async () => {
+    const attempt = upstreamTracer(tracer).attempt('getOrder', 1)
+    let active: Span | undefined
+    t.equal(await attempt.run(async () => { active = trace.getActiveSpan(); return 'answer' }), 'answer', 'the exchange runs')
+    attempt.end(200, 'ok')
+    t.equal(active, unsampled, 'no span of its own is made active')
+    const locks = tracedLocks(new InProcessLocks(), tracer)
+    t.equal(await locks.run('gooten:3', await locks.stamp(), { signal: new AbortController().signal }, async (stale) => stale), false, 'the task runs under the lock')
+  })
+  t.equal(exporter.getFinishedSpans().length, 0, 'no span was recorded')
+})
+
 t.test('the propagator continues a W3C trace and injects nothing', async (t) => {
   const propagator = new InboundOnlyPropagator()
   const incoming = {
