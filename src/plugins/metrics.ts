@@ -14,10 +14,8 @@ export type AuthFailureReason = 'missing' | 'malformed' | 'invalid_key' | 'inval
 export interface ServiceMetrics extends UpstreamObserver {
   inFlight: (count: number) => void
   circuit: (state: CircuitState) => void
-<<<<<<< HEAD
   /** An MCP tool call answered, by tool and whether it was a result or a tool error (both are HTTP 200). */
   mcpToolCall: (tool: string, outcome: 'ok' | 'tool_error') => void
-=======
   authFailed: (reason: AuthFailureReason) => void
   /** Whether the store for idempotency records and order locks can be reached. */
   storeAvailable: (available: boolean) => void
@@ -25,7 +23,6 @@ export interface ServiceMetrics extends UpstreamObserver {
   storeLockDelay: (seconds: number) => void
   /** Items whose cancel may or may not have happened at Gooten. */
   itemsInDoubt: (count: number) => void
->>>>>>> main
 }
 
 declare module 'fastify' {
@@ -208,25 +205,10 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
   const storeAvailable = new Gauge({ name: 'gooten_proxy_store_available', help: '1 while the store for idempotency records and order locks can be reached (always, in process), else 0', registers: [registry] })
   const storeLockDelay = new Gauge({ name: 'gooten_proxy_store_lock_delay', help: 'Seconds new order locks are still held back after the store lost its keys; 0 when they are not', registers: [registry] })
   for (const state of CIRCUIT_STATES) circuit.set({ state }, state === 'closed' ? 1 : 0)
-<<<<<<< HEAD
   const toolCalls = new Counter({ name: 'mcp_tool_calls_total', help: 'MCP tool calls, by tool and outcome (ok or tool_error)', labelNames: ['tool', 'outcome'], registers: [registry] })
-
-  // Label sets bound once and kept: prom-client hashes a labels object on every inc() and observe().
-  const bound = <T extends { labels: (labels: Record<string, string>) => unknown }>(metric: T) => {
-    const children = new Map<string, ReturnType<T['labels']>>()
-    return (key: string, labels: Record<string, string>): ReturnType<T['labels']> => {
-      let child = children.get(key)
-      if (child === undefined) {
-        child = metric.labels(labels) as ReturnType<T['labels']>
-        children.set(key, child)
-      }
-      return child
-    }
-=======
   // Every outcome from the start: an alert on credentials_refused must see the first refusal as an increase.
   for (const op of ['getOrder', 'cancelItems']) {
     for (const outcome of Object.keys(UPSTREAM_OUTCOMES)) upstreamCalls.inc({ op, outcome }, 0)
->>>>>>> main
   }
 
   const callCounts = new Map<string, { inc: () => void }>()
@@ -251,14 +233,11 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
     circuit: (current) => {
       for (const state of CIRCUIT_STATES) circuit.set({ state }, state === current ? 1 : 0)
     },
-<<<<<<< HEAD
-    mcpToolCall: (tool, outcome) => toolCalls.inc({ tool, outcome })
-=======
+    mcpToolCall: (tool, outcome) => toolCalls.inc({ tool, outcome }),
     authFailed: business.authFailed,
     storeAvailable: (available) => { storeAvailable.set(available ? 1 : 0) },
     storeLockDelay: (seconds) => { storeLockDelay.set(seconds) },
     itemsInDoubt: business.itemsInDoubt
->>>>>>> main
   } satisfies ServiceMetrics)
   app.decorateRequest('answerOutcome', undefined)
   app.decorateRequest('answerItems', undefined)
@@ -276,11 +255,7 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
       tags: ['operations'],
       operationId: 'getMetrics',
       summary: 'Prometheus metrics',
-<<<<<<< HEAD
-      description: 'Request counts and latencies by route and status; Gooten calls by operation and outcome; retries; circuit state; calls in flight; MCP tool calls by tool and outcome. Needs no caller key: keep it on the internal network.',
-=======
-      description: 'Request counts and latencies by route and status; cancels by caller and outcome, their items by result and refusal reason; problem answers by code; failed authentications by reason; Gooten calls by operation and outcome; retries; circuit state; calls in flight; the store\'s availability. Needs no caller key: keep it on the internal network.',
->>>>>>> main
+      description: 'Request counts and latencies by route and status; cancels by caller and outcome, their items by result and refusal reason; problem answers by code; failed authentications by reason; Gooten calls by operation and outcome; retries; circuit state; calls in flight; the store\'s availability; MCP tool calls by tool and outcome. Needs no caller key: keep it on the internal network.',
       security: [],
       produces: ['text/plain'],
       response: {
