@@ -268,7 +268,7 @@ t.test('the pod runs as the image\'s node user, read-only, without privileges or
   }
   const dockerfile = await readFile(new URL('Dockerfile', root), 'utf8')
   // The official node images create their node user as uid 1000.
-  t.match(dockerfile, /^FROM node:\d+-bookworm-slim AS runtime$/m)
+  t.match(dockerfile, /^FROM node:\d+-bookworm-slim(@sha256:[0-9a-f]{64})? AS runtime$/m)
   t.match(dockerfile.slice(dockerfile.indexOf('AS runtime')), /^USER node$/m)
 
   const { requests, limits } = container.resources ?? {}
