@@ -47,3 +47,8 @@ export class OrderBusyError extends Error {
 export class UnaddressableOrderError extends Error {
   override name = 'UnaddressableOrderError'
 }
+
+/** The per-item picture an error carries: a failed pre-check, Gooten's refusal, an unconfirmed cancel. */
+export function itemResultsOf (error: unknown): ItemResult[] | undefined {
+  return error instanceof CancellationError || error instanceof OutcomeUnknownError ? error.items : undefined
+}

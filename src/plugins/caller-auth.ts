@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { ProblemError } from '../http/problems.js'
+import type { AuthFailureReason } from './metrics.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,23 +46,27 @@ export default fp(async function callerAuth (app) {
   if (keys === undefined) return
   const known: KnownKey[] = keys.map(({ name, readOnly, key }) => ({ name, readOnly, digest: digestOf(key.reveal()) }))
 
-  function identify (header: string | undefined): KnownKey | ProblemError {
-    if (header === undefined) return unauthorized('Send Authorization: Bearer <key>.')
+  /** The caller's key, or the problem to answer and why, for the metrics (never the key itself). */
+  function identify (header: string | undefined): KnownKey | { problem: ProblemError, reason: AuthFailureReason } {
+    if (header === undefined) return { problem: unauthorized('Send Authorization: Bearer <key>.'), reason: 'missing' }
     const match = BEARER.exec(header)
-    if (match === null) return unauthorized('The Authorization header must use the Bearer scheme.')
+    if (match === null) return { problem: unauthorized('The Authorization header must use the Bearer scheme.'), reason: 'malformed' }
     const presented = digestOf(match[1] as string)
     // Check every key, so the time taken does not tell which key came close.
     let found: KnownKey | undefined
     for (const candidate of known) {
       if (timingSafeEqual(candidate.digest, presented)) found = candidate
     }
-    return found ?? unauthorized('The caller key is not valid.')
+    return found ?? { problem: unauthorized('The caller key is not valid.'), reason: 'invalid_key' }
   }
 
   app.addHook('onRequest', (request, _reply, done) => {
     const outcome = identify(request.headers.authorization)
-    if (outcome instanceof ProblemError) request.authenticationProblem = outcome
-    else {
+    if ('problem' in outcome) {
+      // Counted here, before the rate limiter: a key guesser it turns away is still failing to authenticate.
+      app.metrics.authFailed(outcome.reason)
+      request.authenticationProblem = outcome.problem
+    } else {
       request.caller = outcome.name
       request.callerReadOnly = outcome.readOnly
     }
@@ -75,6 +80,7 @@ export default fp(async function callerAuth (app) {
     if (changesState === undefined) return
     const refuseReadOnly = (request: FastifyRequest, _reply: unknown, done: (error?: Error) => void): void => {
       if (request.callerReadOnly && changesState(request)) {
+        app.metrics.authFailed('insufficient_scope')
         done(new ProblemError('FORBIDDEN', 'This caller key is read-only; it may list items and dry-run cancels only.'))
         return
       }
@@ -82,4 +88,4 @@ export default fp(async function callerAuth (app) {
     }
     route.preHandler = [refuseReadOnly, ...[route.preHandler ?? []].flat()]
   })
-}, { name: 'caller-auth', dependencies: ['request-log'] })
+}, { name: 'caller-auth', dependencies: ['request-log', 'metrics'] })

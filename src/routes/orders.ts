@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { jsonResponse, PROBLEM_RESPONSES } from '../http/problem-responses.js'
+import { itemResultsOf } from '../cancellation/errors.js'
 import { toProblem } from '../http/error-mapping.js'
 import { CANCELLABLE_STATUSES, CANCELLED_STATUSES } from '../cancellation/status-policy.js'
 import { CANCEL_RESULT_EXAMPLES, CancelBody, CancelHeaders, CancelQuery, CancelResponse, CommonHeaders, NoQuery, ORDER_ITEMS_EXAMPLES, OrderItemsResponse, OrderParams } from './schemas.js'
@@ -75,9 +76,13 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     try {
       const result = await app.cancellation.cancel({ orderId, itemIds, dryRun }, request.upstream)
       audit(result.outcome)
+      // For the business metrics (plugins/metrics.ts), counted once the answer has gone.
+      request.answerOutcome = result.outcome
+      request.answerItems = result.items
       return { ...result, requestId: request.id }
     } catch (error) {
       audit(toProblem(error).code)
+      request.answerItems = itemResultsOf(error)
       throw error
     }
   })
