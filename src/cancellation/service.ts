@@ -144,8 +144,12 @@ export class CancellationService {
       await this.#settled(plan, lock, context)
       return { orderId: ids.orderId, gootenOrderId: ids.gootenId, outcome: 'cancelled', items }
     }
-    // The marks stay: Gooten may still apply the call, and no replica forwards these items until
-    // it shows them cancelled or the marks run out.
+    // Gooten answered the call itself (a 503, say): it has run its course there and cannot apply
+    // later, so the lookup after it is the truth. A gateway's 502 or 504 may stand in front of a
+    // request still running behind it, like a call we hung up on: its marks stay.
+    if (answeredByGooten(failure)) await this.#settled(plan, lock, context)
+    // Otherwise the marks stay: Gooten may still apply the call, and no replica forwards these
+    // items until it shows them cancelled or the marks run out.
     throw new OutcomeUnknownError(items, failure)
   }
 
@@ -159,6 +163,12 @@ export class CancellationService {
       throw error
     }
   }
+}
+
+/** An answer with a status that only the server that ran the call gives (not a gateway's 502 or 504). */
+function answeredByGooten (failure: GootenError): boolean {
+  const status = failure.details.status
+  return status !== undefined && status !== 502 && status !== 504
 }
 
 /** Nothing is forwarded while any requested item is in doubt: pre-checks are all-or-nothing. */

@@ -12,7 +12,7 @@ t.test('a missing variable stops the process with exit 1 and one line naming it'
   const started = runServer({ GOOTEN_PARTNER_BILLING_KEY: 'secret-billing-value' })
   const [code] = await once(started.child, 'exit') as [number]
   t.equal(code, 1)
-  t.equal(started.stderr.join(''), 'Invalid configuration: GOOTEN_RECIPE_ID is required\n')
+  t.equal(started.stderr.join(''), 'Invalid configuration: GOOTEN_RECIPE_ID is required (or GOOTEN_RECIPE_ID_FILE)\n')
 })
 
 t.test('a malformed variable is named, its value never printed', async (t) => {

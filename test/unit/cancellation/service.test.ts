@@ -440,3 +440,22 @@ t.test('marks that cannot be ended run out on their own, with a warning; the ans
   t.equal((await service.cancel(request([1]), context)).outcome, 'cancelled')
   t.same(warnings.map((w) => w.message), ['could not end the in-doubt marks of a settled cancel; they run out on their own'])
 })
+
+t.test('an answer from Gooten itself settles the call; a gateway\'s 502 or 504 leaves the items in doubt', async (t) => {
+  const cases: Array<[status: number, settled: boolean]> = [[503, true], [500, true], [502, false], [504, false]]
+  for (const [status, settled] of cases) {
+    const answered = new GootenError('unavailable', 'cancelItems', `HTTP ${status}`, { status })
+    const gooten = new FakeGooten([order([[1, 'New']]), order([[1, 'New']]), order([[1, 'New']])], [answered, { succeeded: [1], refusals: new Map() }])
+    const service = new CancellationService({ gooten, locks: new InProcessLocks(), verificationReserveMs: 1000, inDoubtMs: 60_000 })
+    const { context } = setup(gooten)
+    await rejection(service.cancel(request([1]), context), OutcomeUnknownError)
+    const again = service.cancel(request([1]), context)
+    if (settled) {
+      await again
+      t.equal(gooten.cancels.length, 2, `${status}: the call ran its course at Gooten, so a retry is forwarded`)
+    } else {
+      await rejection(again, CancelInDoubtError)
+      t.equal(gooten.cancels.length, 1, `${status}: a request may still run behind the gateway, so nothing more is forwarded`)
+    }
+  }
+})
