@@ -36,8 +36,9 @@ export function withSignIn (document: ServedDocument, metadata: ProviderMetadata
   }
   for (const item of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(item)) {
-      const bearer = operation.security?.find((requirement) => 'bearerAuth' in requirement)
-      if (bearer !== undefined) operation.security?.push({ [SIGN_IN_SCHEME]: ['openid', ...(bearer.bearerAuth ?? [])] })
+      const security = operation.security ?? []
+      const bearer = security.find((requirement) => 'bearerAuth' in requirement)
+      if (bearer !== undefined) security.push({ [SIGN_IN_SCHEME]: ['openid', ...(bearer.bearerAuth as string[])] }) // found by that key just above
     }
   }
   return document

@@ -27,7 +27,7 @@ export interface Stores {
 const FIRST_CONNECT_WAIT_MS = 2000
 
 /** In-process stores by default; with REDIS_URL, Redis-backed ones that every replica shares. */
-export async function createStores (config: Config, log: StoreLogger, availability: (available: boolean) => void, lockDelayGauge: LockDelayGauge = () => {}): Promise<Stores> {
+export async function createStores (config: Config, log: StoreLogger, availability: (available: boolean) => void, lockDelayGauge: LockDelayGauge): Promise<Stores> {
   // A claim or lock must outlive the request that holds it: its deadline plus the verification lookup.
   const holdMs = config.upstream.timeoutMs + LOCK_MARGIN_MS
   if (config.redisUrl === undefined) {

@@ -279,3 +279,7 @@ t.test('the in-doubt window and the lock-delay: defaults, and the lock-delay der
   t.throws(() => loadConfig(env({ CANCEL_IN_DOUBT_MS: '50' })), { message: 'CANCEL_IN_DOUBT_MS must be >= 100' })
   t.throws(() => loadConfig(env({ STORE_LOCK_DELAY_MS: '-1' })), { message: 'STORE_LOCK_DELAY_MS must be >= 0' })
 })
+
+t.test('a *_FILE that cannot be read is named, its path never printed', async (t) => {
+  refuses(t, env({ GOOTEN_RECIPE_ID: undefined, GOOTEN_RECIPE_ID_FILE: '/nonexistent/QQ-PATH/recipe-id' }), 'GOOTEN_RECIPE_ID_FILE', ['QQ-PATH'])
+})
