@@ -34,7 +34,11 @@ export class IdentityProvider {
   #closed = false
   readonly #startedAt = performance.now()
 
-  constructor (private readonly options: IdentityProviderOptions) {}
+  readonly #refreshMs: number
+
+  constructor (private readonly options: IdentityProviderOptions) {
+    this.#refreshMs = options.refreshMs ?? REFRESH_MS
+  }
 
   /** Set once the provider's keys have been fetched. */
   get verifier (): TokenVerifier | undefined {
@@ -80,7 +84,7 @@ export class IdentityProvider {
     this.#fetch().then((keys) => {
       this.#verifier = new TokenVerifier({ issuer: config.issuer, audience: config.audience, keys })
       log.info({ issuer: config.issuer }, 'identity provider reached; access tokens are verified')
-      this.#schedule(this.options.refreshMs ?? REFRESH_MS, () => { this.#refresh(keys) })
+      this.#schedule(this.#refreshMs, () => { this.#refresh(keys) })
     }, (error: Error) => {
       // The message names what failed (discovery.ts), never a URL's query or a key.
       const reason = error.name === 'DiscoveryError' ? error.message : 'the provider\'s keys could not be fetched'
@@ -93,7 +97,7 @@ export class IdentityProvider {
     keys.refresh().catch(() => {
       this.options.log.warn({}, 'the identity provider\'s keys could not be refreshed; the known keys stay in use')
     }).finally(() => {
-      this.#schedule(this.options.refreshMs ?? REFRESH_MS, () => { this.#refresh(keys) })
+      this.#schedule(this.#refreshMs, () => { this.#refresh(keys) })
     })
   }
 }

@@ -46,7 +46,7 @@ export function callerFromClaims (payload: JWTPayload): CallerContext {
 }
 
 /** jose's error codes, shortened for the access line; anything else is 'invalid'. */
-function reasonOf (error: unknown): string {
+export function reasonOf (error: unknown): string {
   if (error instanceof TokenRejected) return error.reason
   const code = (error as { code?: unknown } | null)?.code
   switch (code) {

@@ -48,12 +48,13 @@ export default fp<AuthenticationOptions>(async function authentication (app, opt
 
   // The caller keys in force (API_KEYS_FILE may replace them): one ring per generation, built when it is first used.
   const { secrets } = app
+  const ringOf = (callerKeys: typeof secrets.callerKeys): StaticKeyRing | undefined => callerKeys === undefined ? undefined : new StaticKeyRing(callerKeys)
   let generation = secrets.callerKeys
-  let ring = generation === undefined ? undefined : new StaticKeyRing(generation)
+  let ring = ringOf(generation)
   const keys = (): StaticKeyRing | undefined => {
     if (secrets.callerKeys !== generation) {
       generation = secrets.callerKeys
-      ring = generation === undefined ? undefined : new StaticKeyRing(generation)
+      ring = ringOf(generation)
     }
     return ring
   }

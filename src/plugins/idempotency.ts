@@ -84,7 +84,7 @@ export default fp(async function idempotency (app) {
       }
       record(request, reply, held, payload).then((kept) => { done(null, kept) }, (error: Error) => { done(error, payload) })
     }
-    route.preHandler = [...[route.preHandler ?? []].flat(), claimIfKeyed]
+    route.preHandler = [...[route.preHandler].flat().filter((hook) => hook !== undefined), claimIfKeyed]
     route.onSend = [...[route.onSend ?? []].flat(), recordIfClaimed]
   })
 }, { name: 'idempotency', dependencies: ['stores', 'problems', 'metrics'] })

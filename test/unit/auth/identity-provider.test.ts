@@ -33,3 +33,29 @@ t.test('known keys are refreshed on a timer; a failed refresh keeps them and say
   await eventually('a failed refresh', () => warnings.includes('the identity provider\'s keys could not be refreshed; the known keys stay in use'))
   t.ok(provider.verifier !== undefined, 'the verifier and its keys stay')
 })
+
+t.test('keys that cannot be fetched at start are retried; a closed provider schedules nothing more', async (t) => {
+  const reasons: string[] = []
+  let release: () => void = () => {}
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  let fetches = 0
+  const provider = new IdentityProvider({
+    config: { issuer: ISSUER, audience: 'https://orders', jwksCooldownMs: 0, startupGraceMs: 0, swaggerClientId: undefined },
+    log: { info: () => {}, warn: (object) => reasons.push((object as { reason: string }).reason) },
+    onJwksFetch: () => {},
+    fetchImpl: async (input) => {
+      fetches++
+      if (String(input).endsWith('openid-configuration')) return Response.json({ issuer: ISSUER, jwks_uri: `${ISSUER}/jwks` })
+      await gate
+      throw new TypeError('fetch failed')
+    }
+  })
+  provider.start()
+  await eventually('the key fetch under way', () => fetches === 2)
+  provider.close()
+  release()
+  await eventually('the failure said', () => reasons.length === 1)
+  t.same(reasons, ['the provider\'s keys could not be fetched'], 'a key fetch failure, not a discovery one')
+  await new Promise((resolve) => setTimeout(resolve, 700))
+  t.equal(fetches, 2, 'closed: no retry after the first one\'s 500 ms')
+})

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { callerFromClaims } from '../../../src/auth/token-verifier.js'
+import { callerFromClaims, reasonOf, TokenRejected } from '../../../src/auth/token-verifier.js'
 
 t.test('the caller, person and actor from the claims', async (t) => {
   t.match(callerFromClaims({ azp: 'app', client_id: 'other', sub: 'p' }), { caller: 'app', subject: 'p', actor: undefined, via: 'token' }, 'azp first')
@@ -20,4 +20,20 @@ t.test('scopes from scope (space separated) or scp (array or string); unknown sc
   t.same(scopes({ scope: 'orders:read', scp: ['orders:cancel'] }), ['orders:read'], 'scope wins when both are present')
   t.same(scopes({}), [])
   t.same(scopes({ scope: 42 }), [])
+})
+
+t.test('why a token was refused, in one word for the access line', async (t) => {
+  const coded = (code: string): Error => Object.assign(new Error('x'), { code })
+  const cases: Array<[unknown, string]> = [
+    [new TokenRejected('oversized'), 'oversized'],
+    [coded('ERR_JWT_EXPIRED'), 'expired'],
+    [coded('ERR_JWT_CLAIM_VALIDATION_FAILED'), 'claims'],
+    [coded('ERR_JWS_SIGNATURE_VERIFICATION_FAILED'), 'signature'],
+    [coded('ERR_JWKS_NO_MATCHING_KEY'), 'unknown_key'],
+    [coded('ERR_JOSE_ALG_NOT_ALLOWED'), 'algorithm'],
+    [Object.assign(new Error('x'), { name: 'FetchHeldBack' }), 'unknown_key'],
+    [coded('ERR_JWS_INVALID'), 'invalid'],
+    [null, 'invalid']
+  ]
+  for (const [error, reason] of cases) t.equal(reasonOf(error), reason)
 })
