@@ -182,8 +182,8 @@ interface AjvIssue {
 }
 
 function describe (issue: AjvIssue): string {
-  if (issue.params.missingProperty !== undefined) return `${issue.params.missingProperty} is required`
-  // Ajv messages state the rule ("must be <= 65535"), never the offending value.
+  // Every variable the schema knows has a default or is optional (the credentials may come from files,
+  // checked below), so Ajv reports values, never a missing property. Ajv messages state the rule ("must be <= 65535"), never the offending value.
   return `${issue.instancePath.slice(1)} ${issue.message as string}`
 }
 

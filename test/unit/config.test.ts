@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { inspect } from 'node:util'
 import t from 'tap'
 import type { TestContext } from './helpers/tap.js'
@@ -282,4 +285,13 @@ t.test('the in-doubt window and the lock-delay: defaults, and the lock-delay der
 
 t.test('a *_FILE that cannot be read is named, its path never printed', async (t) => {
   refuses(t, env({ GOOTEN_RECIPE_ID: undefined, GOOTEN_RECIPE_ID_FILE: '/nonexistent/QQ-PATH/recipe-id' }), 'GOOTEN_RECIPE_ID_FILE', ['QQ-PATH'])
+})
+
+t.test('a credential from its variable or its file, not both; an empty file is refused', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'gop-config-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  const empty = join(dir, 'empty')
+  await writeFile(empty, '\n')
+  refuses(t, env({ GOOTEN_RECIPE_ID_FILE: empty }), 'GOOTEN_RECIPE_ID_FILE')
+  refuses(t, env({ GOOTEN_RECIPE_ID: undefined, GOOTEN_RECIPE_ID_FILE: empty }), 'GOOTEN_RECIPE_ID_FILE')
 })
