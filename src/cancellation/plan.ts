@@ -2,6 +2,7 @@ import type { GootenOrder } from '../gooten/types.js'
 import { CancellationError } from './errors.js'
 import { classifyStatus } from './status-policy.js'
 import type { ItemResult } from './types.js'
+import { PROBLEMS } from '../problems/catalogue.js'
 
 export interface PlannedItem {
   itemId: number
@@ -36,7 +37,7 @@ export function planCancellation (order: GootenOrder, requested: readonly number
       ? { itemId, result: 'failed', previousStatus: null, reason: 'The order has no item with this id.' }
       : { itemId, result: 'not_attempted', previousStatus, reason: NOT_ATTEMPTED })
     const missing = items.filter((item) => item.result === 'failed').length
-    throw new CancellationError('ITEMS_NOT_IN_ORDER', `${missing} of the requested items are not in this order.`, items)
+    throw new CancellationError('ITEMS_NOT_IN_ORDER', PROBLEMS.ITEMS_NOT_IN_ORDER.detail.some(missing), items)
   }
 
   const classified = found.map(({ itemId, previousStatus }) => {
@@ -48,7 +49,7 @@ export function planCancellation (order: GootenOrder, requested: readonly number
       ? { itemId, result: 'failed', previousStatus, reason: `Status ${previousStatus} is past pre-production; Gooten no longer cancels this item.` }
       : { itemId, result: 'not_attempted', previousStatus, reason: NOT_ATTEMPTED })
     const blocked = items.filter((item) => item.result === 'failed').length
-    throw new CancellationError('ITEMS_NOT_CANCELLABLE', `${blocked} of the requested items are no longer cancellable.`, items)
+    throw new CancellationError('ITEMS_NOT_CANCELLABLE', PROBLEMS.ITEMS_NOT_CANCELLABLE.detail.some(blocked), items)
   }
 
   const items = classified.map(({ itemId, previousStatus, class: statusClass }) => ({

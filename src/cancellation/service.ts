@@ -7,6 +7,7 @@ import type { GootenGateway, OrderLocks } from './ports.js'
 import { reconcile, resultsFor, withoutForwarding } from './reconcile.js'
 import { classifyStatus } from './status-policy.js'
 import type { CancelOutcome, CancelRequest, OrderView } from './types.js'
+import { PROBLEMS } from '../problems/catalogue.js'
 
 export interface CancellationServiceOptions {
   gooten: GootenGateway
@@ -122,7 +123,7 @@ export class CancellationService {
       return await this.options.gooten.getOrder(orderId, context)
     } catch (error) {
       if (error instanceof GootenError && error.failure === 'not_found') {
-        throw new CancellationError('ORDER_NOT_FOUND', 'Gooten has no order with this id.')
+        throw new CancellationError('ORDER_NOT_FOUND', PROBLEMS.ORDER_NOT_FOUND.detail.order)
       }
       throw error
     }

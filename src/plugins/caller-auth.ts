@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
-import { ProblemError } from '../http/problems.js'
+import { PROBLEMS } from '../problems/catalogue.js'
+import { ProblemError } from '../problems/problem-error.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -29,6 +30,7 @@ const unauthorized = (detail: string): ProblemError => new ProblemError('UNAUTHO
   headers: { 'www-authenticate': 'Bearer realm="gooten-order-proxy"' }
 })
 
+const UNAUTHORIZED = PROBLEMS.UNAUTHORIZED.detail
 const BEARER = /^Bearer +([\x21-\x7E]{1,512})$/i
 
 /**
@@ -46,16 +48,16 @@ export default fp(async function callerAuth (app) {
   const known: KnownKey[] = keys.map(({ name, readOnly, key }) => ({ name, readOnly, digest: digestOf(key.reveal()) }))
 
   function identify (header: string | undefined): KnownKey | ProblemError {
-    if (header === undefined) return unauthorized('Send Authorization: Bearer <key>.')
+    if (header === undefined) return unauthorized(UNAUTHORIZED.missing)
     const match = BEARER.exec(header)
-    if (match === null) return unauthorized('The Authorization header must use the Bearer scheme.')
+    if (match === null) return unauthorized(UNAUTHORIZED.notBearer)
     const presented = digestOf(match[1] as string)
     // Check every key, so the time taken does not tell which key came close.
     let found: KnownKey | undefined
     for (const candidate of known) {
       if (timingSafeEqual(candidate.digest, presented)) found = candidate
     }
-    return found ?? unauthorized('The caller key is not valid.')
+    return found ?? unauthorized(UNAUTHORIZED.unknownKey)
   }
 
   app.addHook('onRequest', (request, _reply, done) => {
@@ -75,7 +77,7 @@ export default fp(async function callerAuth (app) {
     if (changesState === undefined) return
     const refuseReadOnly = (request: FastifyRequest, _reply: unknown, done: (error?: Error) => void): void => {
       if (request.callerReadOnly && changesState(request)) {
-        done(new ProblemError('FORBIDDEN', 'This caller key is read-only; it may list items and dry-run cancels only.'))
+        done(new ProblemError('FORBIDDEN', PROBLEMS.FORBIDDEN.detail.readOnly))
         return
       }
       done()

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { ProblemError } from '../http/problems.js'
+import { PROBLEMS } from '../problems/catalogue.js'
+import { ProblemError } from '../problems/problem-error.js'
 import type { HeldClaim } from '../stores/idempotency/types.js'
 
 declare module 'fastify' {
@@ -41,9 +42,9 @@ export default fp(async function idempotency (app) {
         case 'replay':
           return await reply.code(outcome.answer.status).type(outcome.answer.contentType).header('idempotency-replayed', 'true').send(outcome.answer.body)
         case 'in_progress':
-          throw new ProblemError('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed; retry shortly.', { retryAfterSeconds: 1 })
+          throw new ProblemError('IDEMPOTENCY_KEY_IN_USE', PROBLEMS.IDEMPOTENCY_KEY_IN_USE.detail.inUse)
         case 'mismatch':
-          throw new ProblemError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different order, items or dry run.')
+          throw new ProblemError('IDEMPOTENCY_KEY_REUSED', PROBLEMS.IDEMPOTENCY_KEY_REUSED.detail.reused)
       }
     }
 

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
-import { ProblemError } from '../http/problems.js'
+import { PROBLEMS } from '../problems/catalogue.js'
+import { ProblemError } from '../problems/problem-error.js'
 
 /**
  * RATE_LIMIT_PER_MINUTE for this scope's routes: per caller when keys are on and the key is good,
@@ -15,6 +16,6 @@ export default fp(async function rateLimits (app) {
     enableDraftSpec: true,
     ...(stores.redis === undefined ? {} : { redis: stores.redis, nameSpace: 'gop:rate:', skipOnError: true }),
     keyGenerator: (request) => config.callerKeys === undefined || request.authenticationProblem !== undefined ? `ip:${request.ip}` : `caller:${request.caller}`,
-    errorResponseBuilder: (_request, context) => new ProblemError('RATE_LIMITED', `Over ${context.max} requests per minute; retry in ${context.after}.`)
+    errorResponseBuilder: (_request, context) => new ProblemError('RATE_LIMITED', PROBLEMS.RATE_LIMITED.detail.over(context.max, context.after))
   })
 }, { name: 'rate-limit', dependencies: ['stores', 'caller-auth'] })

@@ -21,11 +21,11 @@ const RESPONSE_HEADERS = {
     schema: { type: 'string' as const },
     example: 'Bearer realm="gooten-order-proxy"'
   },
-  'RateLimit-Limit': seconds('Requests allowed per minute for this caller (IETF RateLimit header fields draft).', 600),
+  'RateLimit-Limit': seconds('Requests allowed per minute for this caller (IETF RateLimit header fields draft). With RateLimit-Remaining and RateLimit-Reset, on every answer of the /orders routes.', 600),
   'RateLimit-Remaining': seconds('Requests left in the current minute.', 599),
   'RateLimit-Reset': seconds('Seconds until the current window ends.', 42),
   'Idempotency-Replayed': {
-    description: 'Present when this answer is the stored first answer for the request\'s Idempotency-Key.',
+    description: 'Present when this answer is the stored first answer for the request\'s Idempotency-Key: a 2xx, or a 4xx problem (5xx answers are never stored).',
     schema: { type: 'string' as const, enum: ['true'] },
     example: 'true'
   }
@@ -39,9 +39,11 @@ interface Operation {
 }
 
 /**
- * Says which answers carry which header: X-Request-Id every one (request-log), WWW-Authenticate a
- * 401, Retry-After the 409, 429 and 503 problems that can wait it out, RateLimit-* the rate-limited
- * /orders routes, Idempotency-Replayed the answers an Idempotency-Key may replay (5xx are never kept).
+ * Says which answers carry which header: WWW-Authenticate a 401, Retry-After the 409, 429 and 503
+ * problems that can wait it out. X-Request-Id, RateLimit-* and Idempotency-Replayed come with most
+ * answers, but are documented only where a caller acts on them (X-Request-Id on 2xx answers, as a
+ * problem carries it as requestId too; RateLimit-* on the 200 and the 429; Idempotency-Replayed on the
+ * 200), so each error answer stays a few lines long in Swagger UI.
  */
 function attachResponseHeaders (document: { paths: Record<string, Record<string, Operation>> }): void {
   for (const pathItem of Object.values(document.paths)) {
@@ -49,12 +51,12 @@ function attachResponseHeaders (document: { paths: Record<string, Record<string,
       const rateLimited = operation.tags?.includes('orders') === true
       const idempotent = operation.parameters?.some((parameter) => parameter.in === 'header' && parameter.name === 'idempotency-key') === true
       for (const [status, response] of Object.entries(operation.responses)) {
-        const names: HeaderName[] = ['X-Request-Id']
+        const names: HeaderName[] = Number(status) < 400 ? ['X-Request-Id'] : []
         if (status === '401') names.push('WWW-Authenticate')
         if (['409', '429', '503'].includes(status)) names.push('Retry-After')
-        if (rateLimited) names.push('RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset')
-        if (idempotent && Number(status) < 500) names.push('Idempotency-Replayed')
-        response.headers = Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]))
+        if (rateLimited && (status === '200' || status === '429')) names.push('RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset')
+        if (idempotent && status === '200') names.push('Idempotency-Replayed')
+        if (names.length > 0) response.headers = Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]))
       }
     }
   }
