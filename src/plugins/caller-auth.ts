@@ -6,14 +6,22 @@ import { ProblemError } from '../problems/problem-error.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /**
+     * Who is calling: the caller key's name, or 'anonymous' when keys are off. Undefined on routes
+     * without caller keys (health, metrics) and while a key is missing or wrong.
+     */
+    caller: string | undefined
     /** Set when the caller's key is read-only. */
     callerReadOnly: boolean
     /** Why the caller could not be identified; answered once the rate limiter has counted the request. */
     authenticationProblem: ProblemError | undefined
   }
   interface FastifyContextConfig {
-    /** Whether this request changes state, so that read-only keys are refused (403). */
-    changesState?: (request: FastifyRequest) => boolean
+    /**
+     * Whether this request changes state, so that read-only keys are refused (403). A method, so a
+     * route may declare it for its own typed request (method parameters are checked both ways).
+     */
+    changesState?(request: FastifyRequest): boolean
   }
 }
 
@@ -41,9 +49,10 @@ const BEARER = /^Bearer +([\x21-\x7E]{1,512})$/i
  * 'anonymous' and may do everything.
  */
 export default fp(async function callerAuth (app) {
+  const keys = app.config.callerKeys
+  app.decorateRequest('caller', keys === undefined ? 'anonymous' : undefined)
   app.decorateRequest('callerReadOnly', false)
   app.decorateRequest('authenticationProblem', undefined)
-  const keys = app.config.callerKeys
   if (keys === undefined) return
   const known: KnownKey[] = keys.map(({ name, readOnly, key }) => ({ name, readOnly, digest: digestOf(key.reveal()) }))
 
@@ -84,4 +93,4 @@ export default fp(async function callerAuth (app) {
     }
     route.preHandler = [refuseReadOnly, ...[route.preHandler ?? []].flat()]
   })
-}, { name: 'caller-auth', dependencies: ['request-log'] })
+}, { name: 'caller-auth' })

@@ -11,8 +11,8 @@ declare module 'fastify' {
     idempotencyClaim: HeldClaim | undefined
   }
   interface FastifyContextConfig {
-    /** What makes two requests with the same Idempotency-Key the same request. */
-    idempotencyFingerprint?: (request: FastifyRequest) => string
+    /** What makes two requests with the same Idempotency-Key the same request (a method: see changesState). */
+    idempotencyFingerprint?(request: FastifyRequest): string
   }
 }
 
@@ -29,12 +29,13 @@ export default fp(async function idempotency (app) {
   app.addHook('onRoute', (route) => {
     const fingerprintOf = route.config?.idempotencyFingerprint
     if (fingerprintOf === undefined) return
+    const fingerprint: (request: FastifyRequest) => string = fingerprintOf
 
     async function claim (request: FastifyRequest, reply: FastifyReply, idempotencyKey: string): Promise<FastifyReply | undefined> {
       // Hashed: keys are caller-chosen text, and the store key must be bounded and opaque.
       const key = createHash('sha256').update(`${request.caller}\n${route.url}\n${idempotencyKey}`).digest('hex')
       // A store that cannot be reached throws StoreUnavailableError: 503, and nothing is cancelled.
-      const outcome = await store.claim(key, (fingerprintOf as (request: FastifyRequest) => string)(request))
+      const outcome = await store.claim(key, fingerprint(request))
       switch (outcome.kind) {
         case 'claimed':
           request.idempotencyClaim = outcome.claim

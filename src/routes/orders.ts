@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Static } from '@sinclair/typebox'
+import type { FastifyRequest } from 'fastify'
 import { jsonResponse, PROBLEM_RESPONSES } from '../http/problem-responses.js'
 import { toProblem } from '../http/error-mapping.js'
 import { CANCEL_RESULT_EXAMPLES, CancelBody, CancelHeaders, CancelQuery, CancelResponse, CommonHeaders, NoQuery, ORDER_ITEMS_EXAMPLES, OrderItemsResponse, OrderParams } from './schemas.js'
 
-interface CancelShape { params: { orderId: string }, query: { dryRun?: string }, body: { itemIds: number[] } }
+type CancelRequest = FastifyRequest<{ Params: Static<typeof OrderParams>, Querystring: Static<typeof CancelQuery>, Body: Static<typeof CancelBody> }>
 
 // Documented the same in every deployment, so the OpenAPI document does not depend on configuration.
 const security = [{ callerKey: [] }]
@@ -25,16 +27,14 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...PROBLEM_RESPONSES.read
       }
     }
-  }, async (request) => await app.cancellation.view(request.params.orderId, request.upstream))
+  }, async (request) => await app.cancellation.view(request.params.orderId, app.callContext(request)))
 
   app.post('/orders/:orderId/items/cancel', {
     config: {
-      changesState: (request) => (request as unknown as CancelShape).query.dryRun !== 'true',
+      changesState: ({ query }: CancelRequest) => query.dryRun !== 'true',
       // The order id as sent (Gooten tells Safe Order IDs apart by case), the items in any order, and dryRun.
-      idempotencyFingerprint: (request) => {
-        const { params, body, query } = request as unknown as CancelShape
-        return `${params.orderId}|${[...body.itemIds].sort((a, b) => a - b).join(',')}|${query.dryRun === 'true'}`
-      }
+      idempotencyFingerprint: ({ params, body, query }: CancelRequest) =>
+        `${params.orderId}|${[...body.itemIds].sort((a, b) => a - b).join(',')}|${query.dryRun === 'true'}`
     },
     schema: {
       tags: ['orders'],
@@ -64,7 +64,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       request.log.info({ audit: 'cancel', caller: request.caller, orderId, itemIds, reason: reason === undefined ? null : app.redactSecrets(reason), dryRun, outcome }, 'cancel audit')
     }
     try {
-      const result = await app.cancellation.cancel({ orderId, itemIds, dryRun }, request.upstream)
+      const result = await app.cancellation.cancel({ orderId, itemIds, dryRun }, app.callContext(request))
       audit(result.outcome)
       return { ...result, requestId: request.id }
     } catch (error) {

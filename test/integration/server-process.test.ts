@@ -1,11 +1,11 @@
 import { once } from 'node:events'
-import { connect } from 'node:net'
 import t from 'tap'
 import { startSimulator } from '../../src/simulator/server.js'
 import { SEED } from '../../src/simulator/seed.js'
 import { checkedFetch } from '../helpers/contract.js'
 import { eventually } from '../helpers/eventually.js'
 import { listeningUrl, runServer } from '../helpers/process.js'
+import { rawClient } from '../helpers/raw-http.js'
 import { TEST_BILLING_KEY, TEST_RECIPE_ID, processEnv } from '../helpers/stack.js'
 
 t.test('a missing variable stops the process with exit 1 and one line naming it', async (t) => {
@@ -65,19 +65,10 @@ t.test('SIGTERM turns away a client whose body stalled, finishes real work and e
   }))
   t.teardown(() => { started.child.kill('SIGKILL') })
   const url = await listeningUrl(started)
-  const { port } = new URL(url)
-  const rawClient = (bytes: string): { received: () => string, closed: Promise<unknown> } => {
-    const socket = connect(Number(port), '127.0.0.1')
-    const chunks: Buffer[] = []
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.on('error', () => {})
-    socket.write(bytes)
-    return { received: () => Buffer.concat(chunks).toString(), closed: once(socket, 'close') }
-  }
 
   // One byte of a 1000-byte body, then silence; and a header block that never ends.
-  const stalledBody = rawClient(`POST /orders/${SEED.demo.safeId}/items/cancel HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`)
-  const stalledHead = rawClient('GET /health/live HTTP/1.1\r\nHost: x\r\n')
+  const stalledBody = rawClient(url, `POST /orders/${SEED.demo.safeId}/items/cancel HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`)
+  const stalledHead = rawClient(url, 'GET /health/live HTTP/1.1\r\nHost: x\r\n')
   sim.enqueueFault([{ kind: 'delay', op: 'getOrder', ms: 1000, times: 1 }])
   let readAnswered = false
   const read = checkedFetch(`${url}/orders/${SEED.mixed.safeId}/items`).then((response) => { readAnswered = true; return response })
