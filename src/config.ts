@@ -120,9 +120,19 @@ export function configuredSecrets (config: Config): string[] {
   ]
 }
 
-/** Thrown for a missing or malformed variable; the message names it, never its value. */
+/** Thrown for missing or malformed variables; the message names each, never a value. */
 export class ConfigError extends Error {
   override name = 'ConfigError'
+}
+
+/** Runs one check, noting its refusal instead of throwing it, so one start can name every problem. */
+function checked<T> (problems: string[], check: () => T): T | undefined {
+  try {
+    return check()
+  } catch (error) {
+    problems.push((error as ConfigError).message)
+    return undefined
+  }
 }
 
 interface AjvIssue {
@@ -169,7 +179,7 @@ function parseCallerKeys (raw: string | undefined): CallerKey[] | undefined {
   const keys = raw.split(',').map((entry) => {
     const [name = '', key = '', flag, ...rest] = entry.trim().split(':')
     if (!CALLER_NAME.test(name) || !CALLER_KEY.test(key) || rest.length > 0 || (flag !== undefined && flag !== 'ro')) {
-      throw new ConfigError('API_KEYS must be a comma-separated list of name:key[:ro] (name of letters, digits, . _ -; key of 16 to 256 visible characters without ":" or ",")')
+      throw new ConfigError('API_KEYS must be a comma-separated list of name:key[:ro] (a name of letters, digits, . _ or -, and a key of 16 to 256 visible characters without ":" or ",")')
     }
     return { name, key: new Secret(key), readOnly: flag === 'ro' }
   })
@@ -196,22 +206,40 @@ function parseTracing (env: Env): Config['tracing'] {
   return { protocol: env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf' }
 }
 
-/** Validates the environment once; throws ConfigError naming the first bad variable. */
+/** The schema's issues, one per variable (a union's every branch fails alike), in the schema's order. */
+function schemaProblems (error: unknown): string[] {
+  const issues = (error as { errors?: AjvIssue[] }).errors ?? []
+  const byVariable = new Map<string, string>()
+  for (const issue of issues) {
+    const variable = issue.params.missingProperty ?? issue.instancePath.slice(1).split('/')[0] ?? ''
+    if (!byVariable.has(variable)) byVariable.set(variable, describe(issue))
+  }
+  return byVariable.size === 0 ? ['configuration is invalid'] : [...byVariable.values()]
+}
+
+/**
+ * Validates the environment once; throws one ConfigError naming every bad variable (in the schema's
+ * order, then the checks beyond it), so an operator fixes them all after one failed start.
+ */
 export function loadConfig (environment: Record<string, string | undefined>): Config {
-  let env: Env
+  const problems: string[] = []
+  let env: Env | undefined
   try {
     env = envSchema<Env>({ schema: EnvSchema, data: { ...environment }, dotenv: false, env: false })
   } catch (error) {
-    const issues = (error as { errors?: AjvIssue[] }).errors ?? []
-    const first = issues[0]
-    throw new ConfigError(first === undefined ? 'configuration is invalid' : describe(first))
+    problems.push(...schemaProblems(error))
   }
+  // The checks beyond the schema read the raw strings, so they run whether or not the schema passed.
+  const baseUrl = checked(problems, () => parseBaseUrl(environment.GOOTEN_BASE_URL ?? EnvSchema.properties.GOOTEN_BASE_URL.default, environment.GOOTEN_ALLOW_PLAIN_HTTP === 'true'))
+  const callerKeys = checked(problems, () => parseCallerKeys(environment.API_KEYS))
+  if (env === undefined || baseUrl === undefined) throw new ConfigError(problems.join('; '))
+  if (problems.length > 0) throw new ConfigError(problems.join('; '))
   return {
     host: env.HOST,
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
     gooten: {
-      ...parseBaseUrl(env.GOOTEN_BASE_URL, env.GOOTEN_ALLOW_PLAIN_HTTP === 'true'),
+      ...baseUrl,
       recipeId: new Secret(env.GOOTEN_RECIPE_ID),
       partnerBillingKey: new Secret(env.GOOTEN_PARTNER_BILLING_KEY)
     },
@@ -222,7 +250,7 @@ export function loadConfig (environment: Record<string, string | undefined>): Co
       circuitFailureThreshold: env.CIRCUIT_FAILURE_THRESHOLD,
       circuitOpenMs: env.CIRCUIT_OPEN_MS
     },
-    callerKeys: parseCallerKeys(env.API_KEYS),
+    callerKeys,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     redisUrl: env.REDIS_URL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -8,11 +8,11 @@ import { listeningUrl, runServer } from '../helpers/process.js'
 import { rawClient } from '../helpers/raw-http.js'
 import { TEST_BILLING_KEY, TEST_RECIPE_ID, processEnv } from '../helpers/stack.js'
 
-t.test('a missing variable stops the process with exit 1 and one line naming it', async (t) => {
-  const started = runServer({ GOOTEN_PARTNER_BILLING_KEY: 'secret-billing-value' })
+t.test('missing and malformed variables stop the process with exit 1 and one line naming them all', async (t) => {
+  const started = runServer({ GOOTEN_PARTNER_BILLING_KEY: 'secret-billing-value', PORT: 'many', API_KEYS: 'support' })
   const [code] = await once(started.child, 'exit') as [number]
   t.equal(code, 1)
-  t.equal(started.stderr.join(''), 'Invalid configuration: GOOTEN_RECIPE_ID is required\n')
+  t.equal(started.stderr.join(''), 'Invalid configuration: GOOTEN_RECIPE_ID is required; PORT must be integer; API_KEYS must be a comma-separated list of name:key[:ro] (a name of letters, digits, . _ or -, and a key of 16 to 256 visible characters without ":" or ",")\n')
 })
 
 t.test('a malformed variable is named, its value never printed', async (t) => {
