@@ -11,10 +11,22 @@ export const jsonResponse = (description: string, schema: TSchema & { $id?: stri
 })
 
 const EXAMPLE_REQUEST_ID = 'b1f0c3a2-9d7e-4c1a-8f55-2f0d6f1e9a10'
-const NOT_ATTEMPTED = 'Not forwarded: another requested item failed a pre-check.'
+
+interface ProblemExample { detail: string, extras?: Record<string, unknown> }
+
+/** A pre-check's refusal: a New item not attempted, because the other item failed the check. */
+const preCheckFailed = (detail: string, newItemId: number, failed: { itemId: number, previousStatus: string | null, reason: string }): ProblemExample => ({
+  detail,
+  extras: {
+    items: [
+      { itemId: newItemId, result: 'not_attempted', previousStatus: 'New', reason: 'Not forwarded: another requested item failed a pre-check.' },
+      { ...failed, result: 'failed' }
+    ]
+  }
+})
 
 /** An example of each problem code, its detail as the service words it; a status shows its first code's. */
-const PROBLEM_EXAMPLES: Record<ProblemCode, { detail: string, extras?: Record<string, unknown> }> = {
+const PROBLEM_EXAMPLES: Record<ProblemCode, ProblemExample> = {
   VALIDATION_FAILED: {
     detail: PROBLEMS.VALIDATION_FAILED.detail.schema,
     extras: { errors: [{ path: '/body/itemIds', message: 'must NOT have fewer than 1 items' }] }
@@ -23,29 +35,15 @@ const PROBLEM_EXAMPLES: Record<ProblemCode, { detail: string, extras?: Record<st
   FORBIDDEN: { detail: PROBLEMS.FORBIDDEN.detail.readOnly },
   NOT_FOUND: { detail: PROBLEMS.NOT_FOUND.detail.route },
   ORDER_NOT_FOUND: { detail: PROBLEMS.ORDER_NOT_FOUND.detail.order },
-  ITEMS_NOT_CANCELLABLE: {
-    detail: PROBLEMS.ITEMS_NOT_CANCELLABLE.detail.some(1),
-    extras: {
-      items: [
-        { itemId: 6924460, result: 'not_attempted', previousStatus: 'New', reason: NOT_ATTEMPTED },
-        { itemId: 6924462, result: 'failed', previousStatus: 'Shipped', reason: 'Status Shipped is past pre-production; Gooten no longer cancels this item.' }
-      ]
-    }
-  },
+  ITEMS_NOT_CANCELLABLE: preCheckFailed(PROBLEMS.ITEMS_NOT_CANCELLABLE.detail.some(1), 6924460,
+    { itemId: 6924462, previousStatus: 'Shipped', reason: 'Status Shipped is past pre-production; Gooten no longer cancels this item.' }),
   IDEMPOTENCY_KEY_IN_USE: { detail: PROBLEMS.IDEMPOTENCY_KEY_IN_USE.detail.inUse },
   ORDER_BUSY: { detail: PROBLEMS.ORDER_BUSY.detail.busy },
   PAYLOAD_TOO_LARGE: { detail: PROBLEMS.PAYLOAD_TOO_LARGE.detail.body },
   UNSUPPORTED_MEDIA_TYPE: { detail: PROBLEMS.UNSUPPORTED_MEDIA_TYPE.detail.notJson },
   EXPECTATION_FAILED: { detail: PROBLEMS.EXPECTATION_FAILED.detail.unsupported },
-  ITEMS_NOT_IN_ORDER: {
-    detail: PROBLEMS.ITEMS_NOT_IN_ORDER.detail.some(1),
-    extras: {
-      items: [
-        { itemId: 6924457, result: 'not_attempted', previousStatus: 'New', reason: NOT_ATTEMPTED },
-        { itemId: 999, result: 'failed', previousStatus: null, reason: 'The order has no item with this id.' }
-      ]
-    }
-  },
+  ITEMS_NOT_IN_ORDER: preCheckFailed(PROBLEMS.ITEMS_NOT_IN_ORDER.detail.some(1), 6924457,
+    { itemId: 999, previousStatus: null, reason: 'The order has no item with this id.' }),
   IDEMPOTENCY_KEY_REUSED: { detail: PROBLEMS.IDEMPOTENCY_KEY_REUSED.detail.reused },
   CANCEL_REJECTED: {
     detail: PROBLEMS.CANCEL_REJECTED.detail.all,
