@@ -4,6 +4,8 @@ set -euo pipefail
 needed=()
 command -v curl >/dev/null || needed+=(curl)
 command -v redis-server >/dev/null || needed+=(redis-server)
+# The alert rules are checked with promtool, and one test runs a real Prometheus (test/deploy/prometheus-*.test.ts).
+{ command -v prometheus >/dev/null && command -v promtool >/dev/null; } || needed+=(prometheus)
 # Swagger UI's browser test drives Debian's chromium (test/browser/swagger-ui.test.ts); never a downloaded one.
 [ -x /usr/bin/chromium ] || needed+=(chromium)
 if [ ${#needed[@]} -eq 0 ]; then

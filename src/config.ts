@@ -7,7 +7,7 @@ export type OtlpProtocol = 'http/protobuf' | 'http/json'
 // A pattern rather than a union of literals, so a refusal names the values allowed.
 const OtlpProtocolSchema = Type.Unsafe<OtlpProtocol>(Type.String({ pattern: '^http/(protobuf|json)$' }))
 
-/** Every environment variable the service reads, with its default (the README's Configuration table). */
+/** Every environment variable the service reads, with its default (docs/operations.md, Configuration). */
 const EnvSchema = Type.Object({
   GOOTEN_RECIPE_ID: Type.String({ minLength: 1 }),
   GOOTEN_PARTNER_BILLING_KEY: Type.String({ minLength: 1 }),
@@ -30,7 +30,7 @@ const EnvSchema = Type.Object({
   TRUST_PROXY: Type.Optional(Type.String({ pattern: '^(true|false|[0-9a-fA-F.:/]+(, *[0-9a-fA-F.:/]+)*)$' })),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 120000 }),
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ default: 1000, minimum: 0, maximum: 60000 }),
-  // OpenTelemetry's own variables that decide whether tracing starts and how it exports (README, Tracing);
+  // OpenTelemetry's own variables that decide whether tracing starts and how it exports (docs/operations.md, Tracing);
   // the SDK reads the rest (headers, timeouts, sampler, batching, resource) itself.
   OTEL_SDK_DISABLED: Type.Optional(Type.String()),
   OTEL_TRACES_EXPORTER: Type.Optional(Type.String({ pattern: '^(otlp|none)$' })),

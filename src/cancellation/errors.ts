@@ -53,3 +53,8 @@ export class UnaddressableOrderError extends ProblemError {
     super('UPSTREAM_BAD_RESPONSE', PROBLEMS.UPSTREAM_BAD_RESPONSE.detail.unaddressable, {}, message)
   }
 }
+
+/** The per-item picture an error carries: a failed pre-check, Gooten's refusal, an unconfirmed cancel. */
+export function itemResultsOf (error: unknown): ItemResult[] | undefined {
+  return error instanceof CancellationError || error instanceof OutcomeUnknownError ? error.items : undefined
+}

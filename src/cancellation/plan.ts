@@ -21,6 +21,10 @@ export interface CancelPlan {
 
 const NOT_ATTEMPTED = 'Not forwarded: another requested item failed a pre-check.'
 
+/** The reason a pre-check gives an item past pre-production (item-refusal.ts tells it apart by this text). */
+export const pastPreProductionReason = (status: string): string =>
+  `Status ${status} is past pre-production; Gooten no longer cancels this item.`
+
 /**
  * All-or-nothing pre-checks: every requested item must be in the order and either cancellable
  * or already cancelled; otherwise nothing is forwarded.
@@ -46,7 +50,7 @@ export function planCancellation (order: GootenOrder, requested: readonly number
   })
   if (classified.some((item) => item.class === 'not_cancellable')) {
     const items = classified.map(({ itemId, previousStatus, class: statusClass }): ItemResult => statusClass === 'not_cancellable'
-      ? { itemId, result: 'failed', previousStatus, reason: `Status ${previousStatus} is past pre-production; Gooten no longer cancels this item.` }
+      ? { itemId, result: 'failed', previousStatus, reason: pastPreProductionReason(previousStatus) }
       : { itemId, result: 'not_attempted', previousStatus, reason: NOT_ATTEMPTED })
     const blocked = items.filter((item) => item.result === 'failed').length
     throw new CancellationError('ITEMS_NOT_CANCELLABLE', PROBLEMS.ITEMS_NOT_CANCELLABLE.detail.some(blocked), items)

@@ -4,7 +4,7 @@ import type { CancelPlan, PlannedItem } from './plan.js'
 import type { CancelOutcomeKind, ItemResult } from './types.js'
 import { PROBLEMS } from '../problems/catalogue.js'
 
-const REFUSAL_TEXT: Record<RefusalReason | 'unconfirmed', string> = {
+export const REFUSAL_TEXT: Record<RefusalReason | 'unconfirmed', string> = {
   not_cancellable_status: 'Gooten refused: the item is no longer in a pre-production status.',
   not_cancellable_now: 'Gooten refused to cancel the item at this time; a later request may succeed.',
   not_in_order: 'Gooten refused: it does not know this item in the order.',

@@ -3,16 +3,22 @@ export function normaliseStatus (status: string): string {
   return status.toLowerCase().replace(/[\s_-]+/g, '')
 }
 
-// Gooten's pre-production list from its cancel page, plus the spellings other pages use:
-// ReadyForImageDI / ReadyForImageDl, NeedsPersonalization / NeedsCustomization.
-const CANCELLABLE = new Set([
+/**
+ * The pre-production statuses, whose items can be cancelled: Gooten's list from its cancel page,
+ * plus the spellings other pages use (ReadyForImageDI / ReadyForImageDl, NeedsPersonalization /
+ * NeedsCustomization). The OpenAPI document lists them from here.
+ */
+export const CANCELLABLE_STATUSES = [
   'New', 'Hold', 'Pending', 'ReadyForAccounting', 'ReadyForImageDI', 'ReadyForImageDl',
   'NeedsManualApproval', 'NeedsPersonalization', 'NeedsCustomization', 'AccountingIssue',
   'AddressIssue', 'ImageIssue', 'HoldByCIImageIssue'
-].map(normaliseStatus))
+] as const
 
-// The API writes Cancelled, the admin UI Canceled; refunded cancellations are cancelled too.
-const CANCELLED = new Set(['Cancelled', 'Canceled', 'CanceledRefunded', 'CancelledRefunded'].map(normaliseStatus))
+/** The API writes Cancelled, the admin UI Canceled; refunded cancellations are cancelled too. */
+export const CANCELLED_STATUSES = ['Cancelled', 'Canceled', 'CanceledRefunded', 'CancelledRefunded'] as const
+
+const CANCELLABLE = new Set(CANCELLABLE_STATUSES.map(normaliseStatus))
+const CANCELLED = new Set(CANCELLED_STATUSES.map(normaliseStatus))
 
 export type StatusClass = 'cancellable' | 'cancelled' | 'not_cancellable'
 

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { PROBLEMS } from '../problems/catalogue.js'
 import { ProblemError } from '../problems/problem-error.js'
+import type { AuthFailureReason } from './metrics.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -56,23 +57,27 @@ export default fp(async function callerAuth (app) {
   if (keys === undefined) return
   const known: KnownKey[] = keys.map(({ name, readOnly, key }) => ({ name, readOnly, digest: digestOf(key.reveal()) }))
 
-  function identify (header: string | undefined): KnownKey | ProblemError {
-    if (header === undefined) return unauthorized(UNAUTHORIZED.missing)
+  /** The caller's key, or the problem to answer and why, for the metrics (never the key itself). */
+  function identify (header: string | undefined): KnownKey | { problem: ProblemError, reason: AuthFailureReason } {
+    if (header === undefined) return { problem: unauthorized(UNAUTHORIZED.missing), reason: 'missing' }
     const match = BEARER.exec(header)
-    if (match === null) return unauthorized(UNAUTHORIZED.notBearer)
+    if (match === null) return { problem: unauthorized(UNAUTHORIZED.notBearer), reason: 'malformed' }
     const presented = digestOf(match[1] as string)
     // Check every key, so the time taken does not tell which key came close.
     let found: KnownKey | undefined
     for (const candidate of known) {
       if (timingSafeEqual(candidate.digest, presented)) found = candidate
     }
-    return found ?? unauthorized(UNAUTHORIZED.unknownKey)
+    return found ?? { problem: unauthorized(UNAUTHORIZED.unknownKey), reason: 'invalid_key' }
   }
 
   app.addHook('onRequest', (request, _reply, done) => {
     const outcome = identify(request.headers.authorization)
-    if (outcome instanceof ProblemError) request.authenticationProblem = outcome
-    else {
+    if ('problem' in outcome) {
+      // Counted here, before the rate limiter: a key guesser it turns away is still failing to authenticate.
+      app.metrics.authFailed(outcome.reason)
+      request.authenticationProblem = outcome.problem
+    } else {
       request.caller = outcome.name
       request.callerReadOnly = outcome.readOnly
     }
@@ -86,6 +91,7 @@ export default fp(async function callerAuth (app) {
     if (changesState === undefined) return
     const refuseReadOnly = (request: FastifyRequest, _reply: unknown, done: (error?: Error) => void): void => {
       if (request.callerReadOnly && changesState(request)) {
+        app.metrics.authFailed('insufficient_scope')
         done(new ProblemError('FORBIDDEN', PROBLEMS.FORBIDDEN.detail.readOnly))
         return
       }
@@ -93,4 +99,4 @@ export default fp(async function callerAuth (app) {
     }
     route.preHandler = [refuseReadOnly, ...[route.preHandler ?? []].flat()]
   })
-}, { name: 'caller-auth' })
+}, { name: 'caller-auth', dependencies: ['metrics'] })

@@ -41,6 +41,7 @@ export default fp(async function idempotency (app) {
           request.idempotencyClaim = outcome.claim
           return undefined
         case 'replay':
+          request.answerOutcome = 'replayed'
           return await reply.code(outcome.answer.status).type(outcome.answer.contentType).header('idempotency-replayed', 'true').send(outcome.answer.body)
         case 'in_progress':
           throw new ProblemError('IDEMPOTENCY_KEY_IN_USE', PROBLEMS.IDEMPOTENCY_KEY_IN_USE.detail.inUse)
@@ -82,4 +83,4 @@ export default fp(async function idempotency (app) {
     route.preHandler = [...[route.preHandler ?? []].flat(), claimIfKeyed]
     route.onSend = [...[route.onSend ?? []].flat(), recordIfClaimed]
   })
-}, { name: 'idempotency', dependencies: ['stores', 'problems'] })
+}, { name: 'idempotency', dependencies: ['stores', 'problems', 'metrics'] })

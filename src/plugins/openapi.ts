@@ -3,13 +3,29 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { browserPageHeaders } from './security-headers.js'
 import { REQUEST_ID_PATTERN } from '../http/request-id.js'
+import { OUTCOME_MEANINGS } from '../cancellation/types.js'
+
+const TITLE = 'gooten-order-proxy'
+
+/** The page's introduction, for a support lead as much as for a developer. */
+const INTRODUCTION = [
+  'Cancels items of Gooten print-on-demand orders while they are still pre-production, for internal apps such as support tools. Gooten\'s credentials stay in this service.',
+  '',
+  '- **Which items can be cancelled, and the rules:** open `POST /orders/{orderId}/items/cancel` below.',
+  '- **An order\'s items, and whether each can be cancelled now:** `GET /orders/{orderId}/items`.',
+  '- **Rehearse a cancel** with `dryRun=true`: every check runs and nothing is cancelled.',
+  `- **Answers:** a 200 has an \`outcome\` (${Object.keys(OUTCOME_MEANINGS).map((outcome) => `\`${outcome}\``).join(', ')}) and a \`result\` per item, each explained in the schemas at the bottom. Any other status is a problem (\`application/problem+json\`) whose \`code\` names it.`
+].join('\n')
+
+// Our own mark instead of Swagger's: the service's initials, in the page's tab.
+const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1b5e4a"/><text x="16" y="21" font-family="sans-serif" font-size="13" font-weight="bold" fill="#fff" text-anchor="middle">GOP</text></svg>'
 
 const seconds = (description: string, example: number) => ({ description, schema: { type: 'integer' as const, minimum: 0 }, example })
 
 /** Response headers, documented once under components and referred to by the answers that carry them. */
 const RESPONSE_HEADERS = {
   'X-Request-Id': {
-    description: 'The request id: the caller\'s X-Request-Id when it is safe to echo, else a generated UUID. On every answer, and in every problem as requestId.',
+    description: 'The request id (yours when safe to echo, else generated); also `requestId` in a problem.',
     required: true,
     schema: { type: 'string' as const, pattern: REQUEST_ID_PATTERN },
     example: 'b1f0c3a2-9d7e-4c1a-8f55-2f0d6f1e9a10'
@@ -21,11 +37,12 @@ const RESPONSE_HEADERS = {
     schema: { type: 'string' as const },
     example: 'Bearer realm="gooten-order-proxy"'
   },
-  'RateLimit-Limit': seconds('Requests allowed per minute for this caller (IETF RateLimit header fields draft). With RateLimit-Remaining and RateLimit-Reset, on every answer of the /orders routes.', 600),
+  // On every answer of the /orders routes; listed on the 200 and the 429, where a caller reads them.
+  'RateLimit-Limit': seconds('Requests allowed per minute for this caller (IETF RateLimit header fields draft); on every /orders answer.', 600),
   'RateLimit-Remaining': seconds('Requests left in the current minute.', 599),
   'RateLimit-Reset': seconds('Seconds until the current window ends.', 42),
   'Idempotency-Replayed': {
-    description: 'Present when this answer is the stored first answer for the request\'s Idempotency-Key: a 2xx, or a 4xx problem (5xx answers are never stored).',
+    description: 'Present when this answer (2xx or 4xx) is the stored first answer for the request\'s Idempotency-Key.',
     schema: { type: 'string' as const, enum: ['true'] },
     example: 'true'
   }
@@ -39,11 +56,11 @@ interface Operation {
 }
 
 /**
- * Says which answers carry which header: WWW-Authenticate a 401, Retry-After the 409, 429 and 503
- * problems that can wait it out. X-Request-Id, RateLimit-* and Idempotency-Replayed come with most
- * answers, but are documented only where a caller acts on them (X-Request-Id on 2xx answers, as a
- * problem carries it as requestId too; RateLimit-* on the 200 and the 429; Idempotency-Replayed on the
- * 200), so each error answer stays a few lines long in Swagger UI.
+ * Says which answers carry which header: X-Request-Id every one (request-log), WWW-Authenticate a
+ * 401, Retry-After the 409, 429 and 503 problems that can wait it out. RateLimit-* and
+ * Idempotency-Replayed come on more answers than are listed (every /orders answer; every kept
+ * answer): they are listed where a caller acts on them, the 200 and the 429, and their
+ * descriptions say the rest, so that Swagger UI does not repeat their rows under every problem.
  */
 function attachResponseHeaders (document: { paths: Record<string, Record<string, Operation>> }): void {
   for (const pathItem of Object.values(document.paths)) {
@@ -51,12 +68,12 @@ function attachResponseHeaders (document: { paths: Record<string, Record<string,
       const rateLimited = operation.tags?.includes('orders') === true
       const idempotent = operation.parameters?.some((parameter) => parameter.in === 'header' && parameter.name === 'idempotency-key') === true
       for (const [status, response] of Object.entries(operation.responses)) {
-        const names: HeaderName[] = Number(status) < 400 ? ['X-Request-Id'] : []
+        const names: HeaderName[] = ['X-Request-Id']
         if (status === '401') names.push('WWW-Authenticate')
         if (['409', '429', '503'].includes(status)) names.push('Retry-After')
         if (rateLimited && (status === '200' || status === '429')) names.push('RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset')
         if (idempotent && status === '200') names.push('Idempotency-Replayed')
-        if (names.length > 0) response.headers = Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]))
+        response.headers = Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]))
       }
     }
   }
@@ -68,9 +85,9 @@ export default fp(async function openapi (app) {
     openapi: {
       openapi: '3.1.0',
       info: {
-        title: 'gooten-order-proxy',
+        title: TITLE,
         version: '1.0.0',
-        description: 'Cancels items of Gooten print-on-demand orders while they are pre-production. Gooten\'s credentials stay in this service.',
+        description: INTRODUCTION,
         // package.json says UNLICENSED: proprietary, for internal use; LicenseRef- is SPDX's form for such a licence.
         license: { name: 'Proprietary: internal use only', identifier: 'LicenseRef-Proprietary' }
       },
@@ -98,6 +115,14 @@ export default fp(async function openapi (app) {
   // Swagger UI is a page for browsers: it alone gets Helmet's whole set of headers.
   await app.register(async function docs (scope) {
     scope.addHook('onRequest', browserPageHeaders)
-    await scope.register(swaggerUi, { routePrefix: '/docs' })
+    await scope.register(swaggerUi, {
+      routePrefix: '/docs',
+      // BaseLayout: no top bar, so neither Swagger's logo nor its URL box; the page opens on our title and introduction.
+      uiConfig: { layout: 'BaseLayout' },
+      theme: {
+        title: `${TITLE}: cancel Gooten order items`,
+        favicon: [{ filename: 'favicon.svg', rel: 'icon', sizes: 'any', type: 'image/svg+xml', content: Buffer.from(FAVICON) }]
+      }
+    })
   })
 }, { name: 'openapi' })

@@ -16,7 +16,7 @@ export interface StoresOptions {
 
 /** In-process stores by default; with REDIS_URL, Redis-backed ones every replica shares. */
 export default fp<StoresOptions>(async function stores (app, options) {
-  const created = await createStores(app.config, app.log)
+  const created = await createStores(app.config, app.log, app.metrics.storeAvailable)
   app.decorate('stores', options.locks === undefined ? created : { ...created, locks: options.locks })
   app.addHook('onClose', created.close)
-}, { name: 'stores' })
+}, { name: 'stores', dependencies: ['metrics'] })

@@ -2,13 +2,28 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Static } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
 import { jsonResponse, PROBLEM_RESPONSES } from '../http/problem-responses.js'
+import { itemResultsOf } from '../cancellation/errors.js'
 import { toProblem } from '../http/error-mapping.js'
+import { CANCELLABLE_STATUSES, CANCELLED_STATUSES } from '../cancellation/status-policy.js'
 import { CANCEL_RESULT_EXAMPLES, CancelBody, CancelHeaders, CancelQuery, CancelResponse, CommonHeaders, NoQuery, ORDER_ITEMS_EXAMPLES, OrderItemsResponse, OrderParams } from './schemas.js'
 
 type CancelRequest = FastifyRequest<{ Params: Static<typeof OrderParams>, Querystring: Static<typeof CancelQuery>, Body: Static<typeof CancelBody> }>
 
 // Documented the same in every deployment, so the OpenAPI document does not depend on configuration.
 const security = [{ callerKey: [] }]
+
+const listed = (statuses: readonly string[]): string => statuses.map((status) => `\`${status}\``).join(', ')
+
+/** What a support lead needs to know before cancelling; the status lists come from the status policy. */
+const CANCEL_DESCRIPTION = [
+  `**Cancellable (pre-production) statuses:** ${listed(CANCELLABLE_STATUSES)}. Statuses are compared ignoring case, spaces, \`_\` and \`-\`. Every other status (Test, PaymentIssue, InProduction, Shipped, …) is not cancellable.`,
+  '',
+  `**Already cancelled** (${listed(CANCELLED_STATUSES)}): reported as \`already_cancelled\` and not forwarded.`,
+  '',
+  '**All or nothing:** when any requested item is not in the order (422) or past pre-production (409), nothing is forwarded. Otherwise one cancel call goes to Gooten, and an item counts as cancelled only when Gooten confirms it.',
+  '',
+  'A 200 answer\'s `outcome` and each item\'s `result` are explained in the CancelResult and ItemResult schemas below. Send an `Idempotency-Key` so that a retry never cancels twice.'
+].join('\n')
 
 /** The order routes: HTTP shapes, and the domain call. Auth, rate limits, deadlines and idempotency are plugins. */
 const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -40,19 +55,14 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['orders'],
       operationId: 'cancelOrderItems',
       summary: 'Cancel items of an order that is still pre-production',
-      description: [
-        'Looks the order up at Gooten, checks that every requested item is in the order and in a',
-        'pre-production status, then forwards one cancel call with the items that still need it.',
-        'All-or-nothing pre-checks: when any item fails one, nothing is forwarded.',
-        'Items already cancelled are reported as `already_cancelled` and not forwarded.'
-      ].join(' '),
+      description: CANCEL_DESCRIPTION,
       security,
       params: OrderParams,
       querystring: CancelQuery,
       headers: CancelHeaders,
       body: CancelBody,
       response: {
-        200: jsonResponse('Items cancelled (or all already cancelled), or the dry run\'s verdict', CancelResponse, CANCEL_RESULT_EXAMPLES),
+        200: jsonResponse('The result. `partially_cancelled` comes as a 200 too: check each item\'s `result`', CancelResponse, CANCEL_RESULT_EXAMPLES),
         ...PROBLEM_RESPONSES.cancel
       }
     }
@@ -66,9 +76,13 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     try {
       const result = await app.cancellation.cancel({ orderId, itemIds, dryRun }, app.callContext(request))
       audit(result.outcome)
+      // For the business metrics (plugins/metrics.ts), counted once the answer has gone.
+      request.answerOutcome = result.outcome
+      request.answerItems = result.items
       return { ...result, requestId: request.id }
     } catch (error) {
       audit(toProblem(error).code)
+      request.answerItems = itemResultsOf(error)
       throw error
     }
   })

@@ -64,10 +64,7 @@ export const CancelResponse = Type.Object({
     orderId: '13-f91acc87-bd23-40df-91f4-72dad9a3c971',
     gootenOrderId: 520718,
     outcome: 'cancelled',
-    items: [
-      { itemId: 6924457, result: 'cancelled', previousStatus: 'New' },
-      { itemId: 6924458, result: 'already_cancelled', previousStatus: 'Cancelled' }
-    ],
+    items: [{ itemId: 6924457, result: 'cancelled', previousStatus: 'New' }],
     requestId: 'b1f0c3a2-9d7e-4c1a-8f55-2f0d6f1e9a10'
   }]
 })
@@ -75,14 +72,14 @@ export const CancelResponse = Type.Object({
 const EXAMPLE_ORDER = { orderId: '13-f91acc87-bd23-40df-91f4-72dad9a3c971', gootenOrderId: 520718 }
 const EXAMPLE_REQUEST_ID = 'b1f0c3a2-9d7e-4c1a-8f55-2f0d6f1e9a10'
 
-/** The 200 answers of a cancel, as named examples of the response. */
+/** The 200 answers of a cancel, as named examples of the response: one per outcome, as short as each can be. */
 export const CANCEL_RESULT_EXAMPLES = {
   cancelled: {
-    summary: 'Every item is now cancelled (one already was)',
+    summary: 'cancelled: every requested item is cancelled',
     value: CancelResponse.examples[0]
   },
   partially_cancelled: {
-    summary: 'Gooten cancelled one item and refused the other',
+    summary: 'partially_cancelled (still 200): Gooten refused one item',
     value: {
       ...EXAMPLE_ORDER,
       outcome: 'partially_cancelled',
@@ -94,14 +91,11 @@ export const CANCEL_RESULT_EXAMPLES = {
     }
   },
   dry_run: {
-    summary: '?dryRun=true: what a real cancel would do; nothing was forwarded',
+    summary: 'dry_run: what a real cancel would do; nothing forwarded',
     value: {
       ...EXAMPLE_ORDER,
       outcome: 'dry_run',
-      items: [
-        { itemId: 6924457, result: 'would_cancel', previousStatus: 'New' },
-        { itemId: 6924458, result: 'already_cancelled', previousStatus: 'Cancelled' }
-      ],
+      items: [{ itemId: 6924457, result: 'would_cancel', previousStatus: 'New' }],
       requestId: EXAMPLE_REQUEST_ID
     }
   }

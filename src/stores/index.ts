@@ -21,15 +21,17 @@ const VERIFICATION_AND_MARGIN_MS = 10_000
 const FIRST_CONNECT_WAIT_MS = 2000
 
 /** In-process stores by default; with REDIS_URL, Redis-backed ones that every replica shares. */
-export async function createStores (config: Config, log: StoreLogger): Promise<Stores> {
+export async function createStores (config: Config, log: StoreLogger, availability: (available: boolean) => void): Promise<Stores> {
   // A claim or lock must outlive the request that holds it: its deadline plus the verification lookup.
   const holdMs = config.upstream.timeoutMs + VERIFICATION_AND_MARGIN_MS
   if (config.redisUrl === undefined) {
+    availability(true)
     return { idempotency: new MemoryIdempotencyStore(holdMs), locks: new InProcessLocks(), redis: undefined, close: async () => {} }
   }
   // Loaded only when configured: ioredis adds some 6 MB to every process that never uses it.
   const { connectRedis } = await import('./redis-connection.js')
-  const { redis, disconnect } = connectRedis(config.redisUrl, log)
+  availability(false)
+  const { redis, disconnect } = connectRedis(config.redisUrl, log, availability)
   // Start serving even if Redis is down: reads work without it and cancels answer 503 until it returns.
   await firstConnection(redis)
   return {

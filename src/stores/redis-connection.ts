@@ -12,9 +12,10 @@ export interface RedisConnection {
 
 /**
  * A Redis connection that fails fast while Redis is away (no offline queue, short timeouts)
- * and reconnects on its own: a cancel then answers 503 at once instead of hanging.
+ * and reconnects on its own: a cancel then answers 503 at once instead of hanging. `availability` hears
+ * each change, for the metrics.
  */
-export function connectRedis (url: string, log: StoreLogger): RedisConnection {
+export function connectRedis (url: string, log: StoreLogger, availability: (available: boolean) => void = () => {}): RedisConnection {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -28,12 +29,14 @@ export function connectRedis (url: string, log: StoreLogger): RedisConnection {
   const lost = (): void => {
     if (healthy && !closing) log.warn({ store: 'redis' }, 'Redis is unavailable; cancels answer 503 until it returns')
     healthy = false
+    availability(false)
   }
   redis.on('error', lost)
   redis.on('close', lost)
   redis.on('ready', () => {
     if (!healthy) log.info({ store: 'redis' }, 'Redis is available again')
     healthy = true
+    availability(true)
   })
   return {
     redis,

@@ -4,7 +4,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core'
 /**
  * Continues a caller's W3C trace (`traceparent`, `tracestate`) and injects nothing anywhere. The only
  * outbound HTTP calls go to Gooten, a third party that does not read trace context: sending it would
- * hand them our trace ids for nothing (README, Tracing). Baggage is neither read nor sent.
+ * hand them our trace ids for nothing (docs/operations.md, Tracing). Baggage is neither read nor sent.
  */
 export class InboundOnlyPropagator implements TextMapPropagator {
   readonly #w3c = new W3CTraceContextPropagator()

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type ConsoleMessage, type Locator, type Page } from 'playwright-core'
 import t from 'tap'
+import { CANCELLABLE_STATUSES } from '../../src/cancellation/status-policy.js'
 import { SEED } from '../../src/simulator/seed.js'
 import { startStack } from '../helpers/stack.js'
 
@@ -86,12 +87,26 @@ t.test('Swagger UI in a real browser: the cancel operation, Try it out, 200 and 
   t.equal(docs?.status(), 200)
   t.match(await docs?.headerValue('content-security-policy'), /script-src 'self'/, 'Helmet\'s CSP is on /docs')
 
+  // The page is this service's, not Swagger's: our title and mark, no Swagger top bar, our introduction.
+  t.equal(await page.title(), 'gooten-order-proxy: cancel Gooten order items')
+  const favicon = await page.locator('link[rel="icon"]').getAttribute('href')
+  t.match(favicon, /theme\/favicon\.svg$/, 'our mark in the tab')
+  const mark = await page.request.get(new URL(favicon ?? '', page.url()).href)
+  t.equal(mark.headers()['content-type'], 'image/svg+xml', 'and it is served')
+  await page.locator('.info .title').waitFor()
+  t.equal(await page.locator('.topbar').count(), 0, 'no Swagger top bar or logo')
+  t.match(await page.locator('.info .title').innerText(), 'gooten-order-proxy')
+  t.match(await page.locator('.info .description').innerText(), /Cancels items of Gooten print-on-demand orders[\s\S]*partially_cancelled/)
+
   // The operation is listed, with its summary and its request schema.
   const operation = page.locator(OPERATION)
   await operation.waitFor()
   t.match(await operation.locator('.opblock-summary-path').innerText(), '/orders/{orderId}/items/cancel')
   t.match(await operation.locator('.opblock-summary-description').innerText(), 'Cancel items of an order')
   await operation.locator('.opblock-summary-control').click()
+  // Expanded, it tells which statuses can be cancelled: the status policy's list.
+  const description = await operation.locator('.opblock-description-wrapper').innerText()
+  for (const status of CANCELLABLE_STATUSES) t.match(description, status, `${status} is listed as cancellable`)
   const requestBody = operation.locator('.opblock-section-request-body')
   await requestBody.locator('button[data-name="model"]').click()
   const schema = await requestBody.locator('.model-box').innerText()

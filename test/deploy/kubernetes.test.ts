@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises'
+import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'
 import { BlockList } from 'node:net'
 import { Writable } from 'node:stream'
 import t from 'tap'
@@ -24,8 +25,37 @@ const SECRET_EXAMPLE = 'secret.example.yaml'
 
 const files = (await readdir(dir)).filter((file) => file.endsWith('.yaml')).sort()
 const documents = new Map<string, unknown>(await Promise.all(files.map(async (file) => [file, parse(await readFile(new URL(file, dir), 'utf8'))] as const)))
-const kustomization = documents.get(KUSTOMIZATION) as { namespace: string, resources: string[], images: Array<{ name: string }> }
+interface Generator { name: string, envs?: string[], files?: string[], options?: { disableNameSuffixHash?: boolean, labels?: Record<string, string> } }
+interface Kustomization { namespace: string, resources: string[], images?: Array<{ name: string }>, configMapGenerator?: Generator[], generatorOptions?: Generator['options'] }
+const kustomization = documents.get(KUSTOMIZATION) as Kustomization
 const manifestFiles = files.filter((file) => file !== KUSTOMIZATION && file !== SECRET_EXAMPLE)
+
+// The monitoring manifests: a kustomization of their own, for clusters with the Prometheus Operator.
+const monitoringDir = new URL('monitoring/', dir)
+const monitoringFiles = (await readdir(monitoringDir)).filter((file) => file.endsWith('.yaml')).sort()
+const monitoringDocuments = new Map<string, unknown>(await Promise.all(monitoringFiles.map(async (file) => [file, parse(await readFile(new URL(file, monitoringDir), 'utf8'))] as const)))
+const monitoringKustomization = monitoringDocuments.get(KUSTOMIZATION) as Kustomization
+
+/** KEY=value lines, as kustomize reads an env file: blank lines and lines starting with # are skipped. */
+function envFile (text: string): Record<string, string> {
+  const data: Record<string, string> = {}
+  for (const line of text.split('\n').map((each) => each.trim())) {
+    if (line === '' || line.startsWith('#')) continue
+    const equals = line.indexOf('=')
+    if (equals < 1) throw new Error(`not KEY=value: ${line}`)
+    data[line.slice(0, equals)] = line.slice(equals + 1)
+  }
+  return data
+}
+
+// The ConfigMap the kustomization generates (kustomize then suffixes its name with a hash of the data).
+const configGenerator = kustomization.configMapGenerator?.[0] as Generator
+const generatedConfigMap = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: configGenerator.name, labels: configGenerator.options?.labels },
+  data: Object.assign({}, ...await Promise.all((configGenerator.envs ?? []).map(async (file) => envFile(await readFile(new URL(file, dir), 'utf8')))))
+}
 
 // Every kind the directory may hold, with the class whose validate() checks it against its schema.
 interface Validating { validate: () => void }
@@ -37,7 +67,9 @@ const MODELS: Record<string, new (data: never) => Validating> = {
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
-  'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRoute
+  'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRoute,
+  'monitoring.coreos.com/v1/PodMonitor': PodMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule
 }
 
 function validate (manifest: unknown): void {
@@ -56,7 +88,7 @@ function manifest<T> (Model: { kind: string, new (data: never): T }): T {
 
 const deployment = manifest(Deployment)
 const service = manifest(Service)
-const configMap = manifest(ConfigMap)
+const configMap = new ConfigMap(generatedConfigMap as never)
 const route = manifest(HTTPRoute)
 const pdb = manifest(PodDisruptionBudget)
 const hpa = manifest(HorizontalPodAutoscaler)
@@ -105,9 +137,13 @@ function mebibytes (quantity: string | number | undefined): number {
 const selects = (selector: Record<string, string> | undefined, labels: Record<string, string>): boolean =>
   selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => labels[key] === value)
 
-t.test('every manifest is valid against the Kubernetes and Gateway API schemas', async (t) => {
+t.test('every manifest is valid against the Kubernetes, Gateway API and Prometheus Operator schemas', async (t) => {
   for (const file of files.filter((name) => name !== KUSTOMIZATION)) {
     t.doesNotThrow(() => { validate(documents.get(file)) }, file)
+  }
+  t.doesNotThrow(() => { validate(generatedConfigMap) }, 'the ConfigMap generated from config.env')
+  for (const file of monitoringFiles.filter((name) => name !== KUSTOMIZATION)) {
+    t.doesNotThrow(() => { validate(monitoringDocuments.get(file)) }, `monitoring/${file}`)
   }
 })
 
@@ -124,18 +160,76 @@ t.test('the schema check bites: a broken Deployment or HTTPRoute fails it', asyn
   t.throws(() => { validate(wrongMatch) }, /path\/type/)
 
   t.throws(() => { validate({ apiVersion: 'extensions/v1beta1', kind: 'Ingress' }) }, /no schema/, 'an unexpected kind is not waved through')
+
+  // Prometheus's duration syntax, not Go's.
+  const badFor = structuredClone(monitoringDocuments.get('prometheusrule.yaml')) as { spec: { groups: Array<{ rules: Array<{ for?: string }> }> } }
+  const alert = badFor.spec.groups.flatMap((group) => group.rules).find((rule) => rule.for !== undefined) as { for: string }
+  alert.for = '1m30s0ms0'
+  t.throws(() => { validate(badFor) }, /for/)
+  const numberedPort = structuredClone(monitoringDocuments.get('podmonitor.yaml')) as { spec: { podMetricsEndpoints: Array<{ port: unknown }> } }
+  ;(numberedPort.spec.podMetricsEndpoints[0] as { port: unknown }).port = 3000
+  t.throws(() => { validate(numberedPort) }, /port/)
 })
 
 t.test('the kustomization applies exactly the manifests present, and not the example Secret', async (t) => {
   t.same([...kustomization.resources].sort(), manifestFiles)
+  t.same([...monitoringKustomization.resources].sort(), monitoringFiles.filter((file) => file !== KUSTOMIZATION))
+  t.equal(monitoringKustomization.namespace, kustomization.namespace)
   t.notOk(kustomization.resources.includes(SECRET_EXAMPLE), 'the Secret is created by the operator')
   t.equal(secret.metadata?.namespace, kustomization.namespace, 'the example Secret lives where the kustomization applies')
-  t.same(kustomization.images.map((image) => image.name), [container.image], 'the image is set in one place')
+  t.same(kustomization.images?.map((image) => image.name), [container.image], 'the image is set in one place')
+})
+
+t.test('the configuration is a generated ConfigMap with a hash suffix, so changing it rolls the pods out', async (t) => {
+  t.equal(kustomization.configMapGenerator?.length, 1)
+  t.same(configGenerator.envs, ['config.env'])
+  t.notOk(configGenerator.options?.disableNameSuffixHash, 'the generator keeps its hash suffix')
+  t.notOk(kustomization.generatorOptions?.disableNameSuffixHash, 'and so do the kustomization\'s generator options')
+  // kustomize rewrites this reference to the suffixed name; a name it does not generate would stay as it is.
+  t.same(container.envFrom?.map((source) => source.configMapRef?.name), [configGenerator.name])
+  t.notOk(files.some((file) => (documents.get(file) as { kind?: string }).kind === 'ConfigMap'), 'no hand-written ConfigMap beside it')
+  t.ok(Object.keys(configMap.data ?? {}).length > 5, 'config.env is read')
+})
+
+t.test('the gateway waits longer than the service may take to answer', async (t) => {
+  // A request's Gooten work ends at UPSTREAM_TIMEOUT_MS; undici's coarse timer can overrun it by about a second.
+  const longestAnswerMs = config.upstream.timeoutMs + 1000
+  const seconds = (duration: string | undefined): number => {
+    const match = /^(\d+)s$/.exec(duration ?? '')
+    if (match === null) throw new Error(`state the timeout in whole seconds, not ${String(duration)}`)
+    return Number(match[1])
+  }
+  for (const rule of route.spec?.rules ?? []) {
+    t.ok(seconds(rule.timeouts?.request) * 1000 > longestAnswerMs, `timeouts.request ${String(rule.timeouts?.request)} > ${longestAnswerMs} ms`)
+    t.equal(rule.timeouts?.backendRequest, undefined, 'no shorter per-attempt timeout')
+  }
+  t.throws(() => seconds('1m'), /whole seconds/)
+})
+
+t.test('the PodMonitor scrapes every replica\'s /metrics on PORT, as job gooten-order-proxy', async (t) => {
+  const podMonitor = new PodMonitor(monitoringDocuments.get('podmonitor.yaml') as never)
+  t.ok(selects(podMonitor.spec.selector.matchLabels, podLabels), 'it selects the pods')
+  const endpoints = podMonitor.spec.podMetricsEndpoints ?? []
+  t.equal(endpoints.length, 1)
+  t.equal(containerPort(endpoints[0]?.port), config.port)
+  t.equal(endpoints[0]?.path, pod?.metadata?.annotations?.['prometheus.io/path'])
+  const jobLabel = podMonitor.spec.jobLabel as string
+  t.equal(podLabels[jobLabel], 'gooten-order-proxy', 'the job label the rules and the dashboard select')
+  const rules = JSON.stringify(monitoringDocuments.get('prometheusrule.yaml'))
+  t.match(rules, /job=\\"gooten-order-proxy\\"/)
+  t.notMatch(rules.replaceAll('job=\\"gooten-order-proxy\\"', ''), /job=/, 'no rule selects another job')
+  const monitoring = networkPolicy.spec?.ingress?.flatMap((rule) => rule.from ?? []).map((peer) => peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'])
+  t.ok(monitoring?.includes('monitoring'), 'the NetworkPolicy lets Prometheus\'s namespace in')
+
+  const dashboard = monitoringKustomization.configMapGenerator?.[0] as Generator
+  t.same(dashboard.files, ['dashboard.json'])
+  t.equal(dashboard.options?.labels?.grafana_dashboard, '1')
+  t.equal((JSON.parse(await readFile(new URL('dashboard.json', monitoringDir), 'utf8')) as { uid: string }).uid, 'gooten-order-proxy')
 })
 
 t.test('the container\'s environment is a configuration the service accepts', async (t) => {
   const known = new Set(ENVIRONMENT_VARIABLES)
-  // The OpenTelemetry SDK reads the standard OTEL_* variables itself (README, Tracing).
+  // The OpenTelemetry SDK reads the standard OTEL_* variables itself (docs/operations.md, Tracing).
   for (const name of Object.keys(environment)) t.ok(known.has(name) || name.startsWith('OTEL_'), `${name} is a variable the service reads`)
 
   const credentials = ['GOOTEN_RECIPE_ID', 'GOOTEN_PARTNER_BILLING_KEY', 'API_KEYS']
@@ -268,7 +362,7 @@ t.test('the pod runs as the image\'s node user, read-only, without privileges or
   }
   const dockerfile = await readFile(new URL('Dockerfile', root), 'utf8')
   // The official node images create their node user as uid 1000.
-  t.match(dockerfile, /^FROM node:\d+-bookworm-slim AS runtime$/m)
+  t.match(dockerfile, /^FROM node:\d+-bookworm-slim(@sha256:[0-9a-f]{64})? AS runtime$/m)
   t.match(dockerfile.slice(dockerfile.indexOf('AS runtime')), /^USER node$/m)
 
   const { requests, limits } = container.resources ?? {}

@@ -44,7 +44,7 @@ const cases: Case[] = [
   { name: 'a lookup that never answers', faults: [{ kind: 'hang', op: 'getOrder' }], status: 504, code: 'UPSTREAM_TIMEOUT', attempts: ['getOrder:1'] },
   { name: 'an HTML page', faults: [{ kind: 'html', op: 'getOrder' }], status: 502, code: 'UPSTREAM_BAD_RESPONSE', attempts: ['getOrder:1'] },
   { name: 'a Message naming the recipe id', faults: [{ kind: 'message', op: 'getOrder', message: `Invalid recipeId ${TEST_RECIPE_ID}` }], status: 502, code: 'UPSTREAM_BAD_RESPONSE', attempts: ['getOrder:1'] },
-  // A HadError naming no item is no refusal: the order is read again (README, Decisions).
+  // A HadError naming no item is no refusal: the order is read again (docs/decisions.md).
   { name: 'a HadError naming the billing key', faults: [{ kind: 'had-error', op: 'cancelItems', message: `Invalid partnerBillingKey ${TEST_BILLING_KEY}` }], status: 502, code: 'UPSTREAM_BAD_RESPONSE', attempts: ['getOrder:1', 'cancelItems:1', 'getOrder:1'] },
   { name: 'a 503 on the cancel', faults: [{ kind: 'status', op: 'cancelItems', status: 503 }], status: 503, code: 'UPSTREAM_UNAVAILABLE', attempts: ['getOrder:1', 'cancelItems:1', 'getOrder:1'] },
   { name: 'a reset after the cancel was applied', faults: [{ kind: 'reset-after-apply', op: 'cancelItems' }], status: 200, attempts: ['getOrder:1', 'cancelItems:1', 'getOrder:1'] }

@@ -17,7 +17,8 @@ function quietLog (): { lines: string[], log: { warn: (o: object, m: string) => 
 t.test('Redis going away and coming back', async (t) => {
   const server = await RedisServer.start(t)
   const { lines, log } = quietLog()
-  const { redis, disconnect } = connectRedis(server.url, log)
+  const availability: boolean[] = []
+  const { redis, disconnect } = connectRedis(server.url, log, (available) => { if (availability.at(-1) !== available) availability.push(available) })
   t.teardown(disconnect)
   await once(redis, 'ready')
 
@@ -38,6 +39,7 @@ t.test('Redis going away and coming back', async (t) => {
     await server.start()
     await once(redis, 'ready')
     t.same(lines, ['warn Redis is unavailable; cancels answer 503 until it returns', 'info Redis is available again'])
+    t.same(availability, [true, false, true], 'the metrics hear each change')
     t.equal((await store.claim('k3', 'f')).kind, 'claimed')
   })
 })
