@@ -68,8 +68,10 @@ t.test('a loop blocked well beyond the threshold sheds what queued behind it, re
   t.equal(sim.callCount('getOrder'), 1, 'one lookup, for the read that was served')
   t.equal(sim.callCount('cancelItems'), 0, 'no cancel behind the 503')
   t.same(logs.lines.filter((line) => line.level === 40 || line.level === 50).map((line) => line.msg), [], 'no warning or error logged (a route running behind its 503 logs "Reply was already sent")')
-  t.equal((await call(url, '/health/ready')).status, 200)
-  t.equal((await call(url, cancelPath(demo.safeId), { body: { itemIds: [demo.items.new] } })).status, 200)
+  // A loaded machine can delay this loop past the threshold again: each is asked until it is served.
+  await eventually('readiness to answer 200 again', async () => (await call(url, '/health/ready')).status === 200)
+  await eventually('a cancel to be served again', async () => (await call(url, cancelPath(demo.safeId), { body: { itemIds: [demo.items.new] } })).status === 200)
+  t.equal(sim.callCount('cancelItems'), 1, 'one cancel reached Gooten: the shed ones never ran')
 })
 
 t.test('OVERLOAD_MAX_EVENT_LOOP_DELAY_MS=0: the same block sheds nothing', async (t) => {
