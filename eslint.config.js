@@ -1,16 +1,20 @@
 import neostandard from 'neostandard'
 
-/** The one-way arrows between src folders (README, Layout): each folder may import only these. */
+/**
+ * The one-way arrows between src folders (README, Layout): each folder may import only these.
+ * problems/ (every answer's code, title and words) is a leaf that every layer answering a request names.
+ */
 const allowedImports = {
-  'src/gooten/*.ts': [],
-  'src/cancellation/*.ts': ['gooten'],
-  'src/stores/*.ts': ['cancellation', 'config.js'],
-  'src/http/*.ts': ['cancellation', 'gooten', 'stores'],
-  'src/plugins/*.ts': ['http', 'auth', 'secrets', 'cancellation', 'gooten', 'stores', 'mcp', 'config.js'],
+  'src/problems/*.ts': [],
+  'src/gooten/*.ts': ['problems'],
+  'src/cancellation/*.ts': ['gooten', 'problems'],
+  'src/stores/*.ts': ['cancellation', 'problems', 'config.js'],
+  'src/http/*.ts': ['cancellation', 'gooten', 'stores', 'problems'],
+  'src/plugins/*.ts': ['http', 'auth', 'secrets', 'cancellation', 'gooten', 'stores', 'mcp', 'problems', 'config.js'],
   'src/secrets/*.ts': ['gooten', 'config.js'],
-  'src/auth/*.ts': ['http', 'config.js'],
-  'src/mcp/*.ts': ['http', 'cancellation', 'gooten', 'stores', 'routes'],
-  'src/routes/*.ts': ['http', 'cancellation'],
+  'src/auth/*.ts': ['http', 'problems', 'config.js'],
+  'src/mcp/*.ts': ['http', 'cancellation', 'gooten', 'stores', 'routes', 'problems'],
+  'src/routes/*.ts': ['http', 'cancellation', 'problems'],
   'src/simulator/*.ts': [],
   'src/telemetry/*.ts': ['cancellation', 'gooten', 'config.js']
 }

@@ -10,6 +10,8 @@ trap cleanup EXIT
 
 cp "$root/package.json" "$root/package-lock.json" "$work/"
 cp -r "$root/dist" "$work/dist"
+# What the image holds: the service without the simulator and demo (built beside it by `npm run build`).
+rm -rf "$work/dist/simulator" "$work"/dist/demo.js*
 cd "$work"
 NODE_ENV=production npm ci --omit=dev --no-audit --no-fund --loglevel=error
 test ! -e node_modules/tap || { echo "dev dependencies leaked into the production install" >&2; exit 1; }
@@ -41,7 +43,7 @@ ready_url() {
   echo "$url"
 }
 
-SIM_PORT=0 node dist/simulator/main.js >"$work/sim.log" 2>&1 & pids+=($!)
+SIM_PORT=0 node "$root/dist/simulator/main.js" >"$work/sim.log" 2>&1 & pids+=($!)
 sim_url="$(wait_for_url "$work/sim.log" 'gooten simulator listening on')"
 start_service "$work/server.log"
 base="$(ready_url "$work/server.log")"

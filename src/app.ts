@@ -9,6 +9,7 @@ import { answerClientError } from './http/client-errors.js'
 import { toProblem } from './http/error-mapping.js'
 import { requestIdGenerator } from './http/request-id.js'
 import authentication, { type AuthenticationOptions } from './plugins/authentication.js'
+import { LIMITS } from './problems/catalogue.js'
 import callerAuth from './plugins/caller-auth.js'
 import contentEncoding from './plugins/content-encoding.js'
 import expectations from './plugins/expectations.js'
@@ -23,7 +24,7 @@ import readiness from './plugins/readiness.js'
 import requestLog from './plugins/request-log.js'
 import securityHeaders from './plugins/security-headers.js'
 import stores from './plugins/stores.js'
-import openapi from './plugins/swagger.js'
+import openapi from './plugins/openapi.js'
 import upstreamDeadline from './plugins/upstream-deadline.js'
 import healthRoutes from './routes/health.js'
 import ordersRoutes from './routes/orders.js'
@@ -102,7 +103,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     // Errors the router raises before any route runs (malformed percent-encoding) get the same problem shape,
     // and the X-Request-Id every answer carries (no onRequest hook runs for them).
     frameworkErrors: (error, request, reply) => { sendProblem(request, reply.header('x-request-id', request.id), toProblem(error)) },
-    bodyLimit: 16 * 1024,
+    bodyLimit: LIMITS.bodyBytes,
     // A request that trickles in or never ends is cut off with a 408 rather than holding a socket for
     // ever; Node checks every second instead of its default 30. Both limits go to http.createServer:
     // Node fixes headersTimeout there (60 s unless given), before Fastify sets requestTimeout, and

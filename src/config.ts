@@ -170,9 +170,19 @@ export function configuredSecrets (config: Config): string[] {
   ]
 }
 
-/** Thrown for a missing or malformed variable; the message names it, never its value. */
+/** Thrown for missing or malformed variables; the message names each, never a value. */
 export class ConfigError extends Error {
   override name = 'ConfigError'
+}
+
+/** Runs one check, noting its refusal instead of throwing it, so one start can name every problem. */
+function checked<T> (problems: string[], check: () => T): T | undefined {
+  try {
+    return check()
+  } catch (error) {
+    problems.push((error as ConfigError).message)
+    return undefined
+  }
 }
 
 interface AjvIssue {
@@ -225,7 +235,7 @@ export function parseCallerKeys (raw: string | undefined, variable = 'API_KEYS')
   const keys = raw.trim().split(/\s*[,\n]\s*/).map((entry) => {
     const [name = '', key = '', flag, ...rest] = entry.split(':')
     if (!CALLER_NAME.test(name) || !CALLER_KEY.test(key) || rest.length > 0 || (flag !== undefined && flag !== 'ro')) {
-      throw new ConfigError(`${variable} must be a list of name:key[:ro], separated by commas or lines (name of letters, digits, . _ -; key of 16 to 256 visible characters without ":" or ",")`)
+      throw new ConfigError(`${variable} must be a list of name:key[:ro], separated by commas or lines (a name of letters, digits, . _ or -, and a key of 16 to 256 visible characters without ":" or ",")`)
     }
     if (JWT_SHAPE.test(key)) throw new ConfigError(`${variable} keys must not have an access token's shape (three parts separated by dots)`)
     return { name, key: new Secret(key), readOnly: flag === 'ro' }
@@ -330,26 +340,47 @@ function lockTimes (env: Env): Config['locks'] {
   return { inDoubtMs: env.CANCEL_IN_DOUBT_MS, lockDelayMs: env.STORE_LOCK_DELAY_MS ?? safeLockDelayMs, safeLockDelayMs }
 }
 
-/** Validates the environment once; throws ConfigError naming the first bad variable. */
+/** The schema's issues, one per variable (a union's every branch fails alike), in the schema's order. */
+function schemaProblems (error: unknown): string[] {
+  const issues = (error as { errors?: AjvIssue[] }).errors ?? []
+  const byVariable = new Map<string, string>()
+  for (const issue of issues) {
+    const variable = issue.params.missingProperty ?? issue.instancePath.slice(1).split('/')[0] ?? ''
+    if (!byVariable.has(variable)) byVariable.set(variable, describe(issue))
+  }
+  return byVariable.size === 0 ? ['configuration is invalid'] : [...byVariable.values()]
+}
+
+/**
+ * Validates the environment once; throws one ConfigError naming every bad variable (in the schema's
+ * order, then the checks beyond it), so an operator fixes them all after one failed start.
+ */
 export function loadConfig (environment: Record<string, string | undefined>): Config {
-  // The credentials first: a missing one is the mistake most worth naming.
-  const recipeId = valueOrFile(environment, 'GOOTEN_RECIPE_ID', { required: true }) as string
-  const partnerBillingKey = valueOrFile(environment, 'GOOTEN_PARTNER_BILLING_KEY', { required: true }) as string
-  const apiKeys = valueOrFile(environment, 'API_KEYS', { required: false })
-  let env: Env
+  const problems: string[] = []
+  // The credentials first, as the schema lists them; the checks beyond the schema read the raw strings,
+  // so they run whether or not the schema passed.
+  const recipeId = checked(problems, () => valueOrFile(environment, 'GOOTEN_RECIPE_ID', { required: true }))
+  const partnerBillingKey = checked(problems, () => valueOrFile(environment, 'GOOTEN_PARTNER_BILLING_KEY', { required: true }))
+  let env: Env | undefined
   try {
     env = envSchema<Env>({ schema: EnvSchema, data: { ...environment }, dotenv: false, env: false })
   } catch (error) {
-    const issues = (error as { errors?: AjvIssue[] }).errors ?? []
-    const first = issues[0]
-    throw new ConfigError(first === undefined ? 'configuration is invalid' : describe(first))
+    problems.push(...schemaProblems(error))
+  }
+  const baseUrl = checked(problems, () => parseBaseUrl(environment.GOOTEN_BASE_URL ?? EnvSchema.properties.GOOTEN_BASE_URL.default, environment.GOOTEN_ALLOW_PLAIN_HTTP === 'true'))
+  const keysVariable = environment.API_KEYS_FILE === undefined ? 'API_KEYS' : 'API_KEYS_FILE'
+  const callerKeys = checked(problems, () => parseCallerKeys(valueOrFile(environment, 'API_KEYS', { required: false }), keysVariable))
+  const validated = env
+  const oidc = validated === undefined ? undefined : checked(problems, () => parseOidc(validated))
+  if (env === undefined || baseUrl === undefined || recipeId === undefined || partnerBillingKey === undefined || problems.length > 0) {
+    throw new ConfigError(problems.join('; '))
   }
   return {
     host: env.HOST,
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
     gooten: {
-      ...parseBaseUrl(env.GOOTEN_BASE_URL, env.GOOTEN_ALLOW_PLAIN_HTTP === 'true'),
+      ...baseUrl,
       recipeId: new Secret(recipeId),
       partnerBillingKey: new Secret(partnerBillingKey)
     },
@@ -360,8 +391,8 @@ export function loadConfig (environment: Record<string, string | undefined>): Co
       circuitFailureThreshold: env.CIRCUIT_FAILURE_THRESHOLD,
       circuitOpenMs: env.CIRCUIT_OPEN_MS
     },
-    callerKeys: parseCallerKeys(apiKeys, env.API_KEYS_FILE === undefined ? 'API_KEYS' : 'API_KEYS_FILE'),
-    oidc: parseOidc(env),
+    callerKeys,
+    oidc,
     secretFiles: {
       apiKeys: env.API_KEYS_FILE,
       recipeId: env.GOOTEN_RECIPE_ID_FILE,

@@ -5,7 +5,7 @@ function configOrExit (): Config {
   try {
     return loadConfig(process.env)
   } catch (error) {
-    // One line naming the variable, never its value (loadConfig throws only ConfigError).
+    // One line naming every bad variable, never a value (loadConfig throws only ConfigError).
     process.stderr.write(`Invalid configuration: ${(error as ConfigError).message}\n`)
     process.exit(1)
   }

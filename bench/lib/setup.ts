@@ -23,10 +23,13 @@ export function buildService (): { dist: string, source: string } {
     if (!existsSync(`${dist}server.js`)) throw new Error(`BENCH_DIST=${given} holds no server.js`)
     return { dist, source: `prebuilt ${dist}` }
   }
-  const tsc = (project: string, outDir: string): void => {
+  // The service, then the simulator beside it (its own project since the service's image left it out).
+  const tsc = (tree: string, outDir: string): void => {
     rmSync(outDir, { recursive: true, force: true })
     mkdirSync(outDir, { recursive: true })
-    execFileSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-p', project, '--outDir', outDir], { cwd: ROOT, stdio: 'inherit' })
+    for (const project of ['tsconfig.build.json', 'tsconfig.simulator.json'].filter((name) => existsSync(`${tree}${name}`))) {
+      execFileSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-p', `${tree}${project}`, '--outDir', outDir], { cwd: ROOT, stdio: 'inherit' })
+    }
   }
   const ref = process.env.BENCH_REF
   if (ref !== undefined && ref !== '') {
@@ -36,12 +39,12 @@ export function buildService (): { dist: string, source: string } {
     rmSync(tree, { recursive: true, force: true })
     mkdirSync(tree, { recursive: true })
     process.stderr.write(`bench: compiling src at ${commit} …\n`)
-    execFileSync('sh', ['-c', `git archive ${commit} src tsconfig.json tsconfig.build.json | tar -x -C "${tree}"`], { cwd: ROOT, stdio: 'inherit' })
-    tsc(`${tree}tsconfig.build.json`, `${tree}dist/`)
+    execFileSync('sh', ['-c', `git archive ${commit} src tsconfig.json tsconfig.build.json $(git ls-tree --name-only ${commit} tsconfig.simulator.json) | tar -x -C "${tree}"`], { cwd: ROOT, stdio: 'inherit' })
+    tsc(tree, `${tree}dist/`)
     return { dist: `${tree}dist/`, source: `src at ${commit} (${ref})` }
   }
   process.stderr.write('bench: compiling src …\n')
-  tsc(`${ROOT}tsconfig.build.json`, DEFAULT_BUILD)
+  tsc(ROOT, DEFAULT_BUILD)
   return { dist: DEFAULT_BUILD, source: workingTreeSource() }
 }
 

@@ -1,4 +1,4 @@
-import type { ProblemError } from '../http/problems.js'
+import type { ProblemError } from '../problems/problem-error.js'
 import { ANONYMOUS, type CallerContext } from './caller.js'
 import { readCredential } from './credential.js'
 import type { IdentityProvider } from './identity-provider.js'

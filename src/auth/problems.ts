@@ -1,4 +1,5 @@
-import { ProblemError } from '../http/problems.js'
+import { PROBLEMS } from '../problems/catalogue.js'
+import { ProblemError } from '../problems/problem-error.js'
 import type { Scope } from './caller.js'
 
 const REALM = 'realm="gooten-order-proxy"'
@@ -10,16 +11,14 @@ export function credentialsMissing (detail: string): ProblemError {
 
 /** Any bad key or token, whatever the reason: the answer does not say which check failed. */
 export function invalidToken (): ProblemError {
-  return new ProblemError('UNAUTHORIZED', 'The caller key or access token is not valid (unknown, expired, not yet valid, or not issued for this service).', {
+  return new ProblemError('UNAUTHORIZED', PROBLEMS.UNAUTHORIZED.detail.invalid, {
     headers: { 'www-authenticate': `Bearer ${REALM}, error="invalid_token"` }
   })
 }
 
 /** A valid caller without the scope this request needs (RFC 6750 section 3.1). */
 export function insufficientScope (needed: Scope): ProblemError {
-  const detail = needed === 'orders:cancel'
-    ? 'This caller may list items and dry-run cancels only; a cancel needs the orders:cancel scope.'
-    : 'This caller may not read orders; it needs the orders:read scope.'
+  const detail = needed === 'orders:cancel' ? PROBLEMS.FORBIDDEN.detail.readOnly : PROBLEMS.FORBIDDEN.detail.cannotRead
   return new ProblemError('FORBIDDEN', detail, {
     headers: { 'www-authenticate': `Bearer ${REALM}, error="insufficient_scope", scope="${needed}"` }
   })
@@ -27,5 +26,5 @@ export function insufficientScope (needed: Scope): ProblemError {
 
 /** A token arrived before the provider's keys could be fetched: it may be good, so not a 401. */
 export function identityProviderUnavailable (): ProblemError {
-  return new ProblemError('IDENTITY_PROVIDER_UNAVAILABLE', 'The identity provider\'s keys are not available yet; retry shortly.', { retryAfterSeconds: 5 })
+  return new ProblemError('IDENTITY_PROVIDER_UNAVAILABLE', PROBLEMS.IDENTITY_PROVIDER_UNAVAILABLE.detail.keysUnavailable)
 }

@@ -1,5 +1,9 @@
 import type { GootenError } from '../gooten/errors.js'
+import { OUTCOME_UNKNOWN_DETAIL, PROBLEMS, secondsToWait } from '../problems/catalogue.js'
+import { ProblemError } from '../problems/problem-error.js'
 import type { ItemResult } from './types.js'
+
+const IN_DOUBT_RETRY_CAP_S = 30
 
 export type CancellationErrorCode =
   | 'ORDER_NOT_FOUND'
@@ -8,51 +12,55 @@ export type CancellationErrorCode =
   | 'CANCEL_REJECTED'
 
 /** A cancel that cannot go ahead, or whose result is not a success; carries the per-item picture. */
-export class CancellationError extends Error {
+export class CancellationError extends ProblemError {
   override name = 'CancellationError'
 
   constructor (
-    readonly code: CancellationErrorCode,
-    message: string,
+    override readonly code: CancellationErrorCode,
+    detail: string,
     readonly items: ItemResult[] = []
   ) {
-    super(message)
+    super(code, detail, items.length > 0 ? { body: { items } } : {})
   }
 }
 
-/** The cancel call failed midway and Gooten does not yet show every item cancelled. */
-export class OutcomeUnknownError extends Error {
+/** The cancel call failed midway and Gooten does not yet show every item cancelled; the upstream failure decides the code. */
+export class OutcomeUnknownError extends ProblemError {
   override name = 'OutcomeUnknownError'
 
   constructor (
     /** Each item as the follow-up lookup shows it: cancelled or unknown. */
     readonly items: ItemResult[],
-    /** The upstream failure that left the outcome open; it decides the HTTP status. */
+    /** The upstream failure that left the outcome open. */
     readonly failure: GootenError
   ) {
-    super('The cancel call failed and Gooten does not yet show every item cancelled.')
+    super(failure.code, OUTCOME_UNKNOWN_DETAIL, { ...failure.extras, body: { outcomeKnown: false, items } })
   }
 }
 
 /** Another cancel of the same order held its lock until this request's deadline passed. */
-export class OrderBusyError extends Error {
+export class OrderBusyError extends ProblemError {
   override name = 'OrderBusyError'
 
   constructor () {
-    super('another cancel of this order was still running when the request deadline passed')
+    super('ORDER_BUSY', PROBLEMS.ORDER_BUSY.detail.busy, {}, 'another cancel of this order was still running when the request deadline passed')
   }
 }
 
 /** Gooten's order document cannot address a cancel: it names no GootenId, or another one than before. */
-export class UnaddressableOrderError extends Error {
+export class UnaddressableOrderError extends ProblemError {
   override name = 'UnaddressableOrderError'
+
+  constructor (message: string) {
+    super('UPSTREAM_BAD_RESPONSE', PROBLEMS.UPSTREAM_BAD_RESPONSE.detail.unaddressable, {}, message)
+  }
 }
 
 /**
  * An item this request would forward has a cancel sent earlier whose outcome is still unknown:
  * Gooten may apply it yet, so a second one is not sent.
  */
-export class CancelInDoubtError extends Error {
+export class CancelInDoubtError extends ProblemError {
   override name = 'CancelInDoubtError'
 
   constructor (
@@ -61,7 +69,11 @@ export class CancelInDoubtError extends Error {
     /** Until the first of those marks ends. */
     readonly retryAfterMs: number
   ) {
-    super('A cancel of some of these items was sent earlier and its outcome is still unknown; nothing was forwarded.')
+    super('CANCEL_IN_DOUBT', PROBLEMS.CANCEL_IN_DOUBT.detail.earlierCancel, {
+      // Gooten may show the earlier cancel sooner than the mark ends: callers look again at least this often.
+      retryAfterSeconds: Math.min(IN_DOUBT_RETRY_CAP_S, secondsToWait(retryAfterMs)),
+      body: { items }
+    }, 'A cancel of some of these items was sent earlier and its outcome is still unknown; nothing was forwarded.')
   }
 }
 

@@ -2,6 +2,7 @@ import type { GootenOrder } from '../gooten/types.js'
 import { CancellationError } from './errors.js'
 import { classifyStatus, normaliseStatus } from './status-policy.js'
 import type { ItemResult } from './types.js'
+import { PROBLEMS } from '../problems/catalogue.js'
 
 export interface PlannedItem {
   itemId: number
@@ -18,7 +19,8 @@ export interface CancelPlan {
   toForward: number[]
 }
 
-const NOT_ATTEMPTED = 'Not forwarded: another requested item failed a pre-check.'
+/** The reason given to the items a pre-check let through when another item failed it. */
+export const NOT_ATTEMPTED = 'Not forwarded: another requested item failed a pre-check.'
 /** The reason a pre-check gives an item the order does not list (item-refusal.ts tells it apart by this text). */
 export const NOT_IN_ORDER = 'The order has no item with this id.'
 
@@ -58,7 +60,7 @@ export function planCancellation (order: GootenOrder, requested: readonly number
       ? { itemId, result: 'failed', previousStatus: null, reason: NOT_IN_ORDER }
       : { itemId, result: 'not_attempted', previousStatus, reason: NOT_ATTEMPTED })
     const missing = items.filter((item) => item.result === 'failed').length
-    throw new CancellationError('ITEMS_NOT_IN_ORDER', `${missing} of the requested items are not in this order.`, items)
+    throw new CancellationError('ITEMS_NOT_IN_ORDER', PROBLEMS.ITEMS_NOT_IN_ORDER.detail.some(missing), items)
   }
 
   const classified = found.map(({ itemId, previousStatus }) => {
@@ -74,10 +76,8 @@ export function planCancellation (order: GootenOrder, requested: readonly number
     })
     const blocked = items.filter((item) => item.result === 'failed').length
     const ambiguous = classified.filter((item) => item.class === 'ambiguous').length
-    const detail = ambiguous === 0
-      ? `${blocked} of the requested items are no longer cancellable.`
-      : `${blocked} of the requested items cannot be cancelled; Gooten's order lists ${ambiguous} of them more than once with different statuses.`
-    throw new CancellationError('ITEMS_NOT_CANCELLABLE', detail, items)
+    const { detail } = PROBLEMS.ITEMS_NOT_CANCELLABLE
+    throw new CancellationError('ITEMS_NOT_CANCELLABLE', ambiguous === 0 ? detail.some(blocked) : detail.listedTwice(blocked, ambiguous), items)
   }
 
   const items = classified.map(({ itemId, previousStatus, class: statusClass }) => ({

@@ -2,6 +2,7 @@ import type { GootenCancelReply, RefusalReason } from '../gooten/types.js'
 import { CancellationError } from './errors.js'
 import type { CancelPlan, PlannedItem } from './plan.js'
 import type { CancelOutcomeKind, ItemResult } from './types.js'
+import { PROBLEMS } from '../problems/catalogue.js'
 
 export const REFUSAL_TEXT: Record<RefusalReason | 'unconfirmed', string> = {
   not_cancellable_status: 'Gooten refused: the item is no longer in a pre-production status.',
@@ -30,7 +31,7 @@ export function reconcile (plan: CancelPlan, reply: GootenCancelReply): { outcom
   const failed = items.filter((item) => item.result === 'failed').length
   if (failed === 0) return { outcome: 'cancelled', items }
   if (failed === plan.toForward.length) {
-    throw new CancellationError('CANCEL_REJECTED', 'Gooten refused to cancel every item that was forwarded.', items)
+    throw new CancellationError('CANCEL_REJECTED', PROBLEMS.CANCEL_REJECTED.detail.all, items)
   }
   return { outcome: 'partially_cancelled', items }
 }

@@ -7,6 +7,7 @@ import type { GootenGateway, HeldLock, InDoubtItem, OrderLocks } from './ports.j
 import { reconcile, resultsFor, withoutForwarding } from './reconcile.js'
 import { classifyStatus } from './status-policy.js'
 import type { CancelOutcome, CancelRequest, OrderView } from './types.js'
+import { PROBLEMS } from '../problems/catalogue.js'
 
 export interface CancellationServiceOptions {
   gooten: GootenGateway
@@ -24,8 +25,9 @@ export interface CancellationServiceOptions {
 }
 
 const UNCONFIRMED = 'The cancel call failed midway and Gooten does not show this item cancelled yet; it may still be.'
-const IN_DOUBT = 'A cancel of this item sent earlier has an unknown outcome and Gooten may still apply it; not forwarded again.'
-const NOT_ATTEMPTED = 'Not forwarded: another requested item has a cancel with an unknown outcome.'
+/** The reasons of a CANCEL_IN_DOUBT answer: for an item in doubt, and for the other items. */
+export const IN_DOUBT = 'A cancel of this item sent earlier has an unknown outcome and Gooten may still apply it; not forwarded again.'
+export const NOT_ATTEMPTED_BESIDE_IN_DOUBT = 'Not forwarded: another requested item has a cancel with an unknown outcome.'
 
 /** The order as read, Gooten's id for it, and what to do with each requested item. */
 interface Prepared { order: GootenOrder, gootenId: number, plan: CancelPlan }
@@ -158,7 +160,7 @@ export class CancellationService {
       return await this.options.gooten.getOrder(orderId, context)
     } catch (error) {
       if (error instanceof GootenError && error.failure === 'not_found') {
-        throw new CancellationError('ORDER_NOT_FOUND', 'Gooten has no order with this id.')
+        throw new CancellationError('ORDER_NOT_FOUND', PROBLEMS.ORDER_NOT_FOUND.detail.order)
       }
       throw error
     }
@@ -176,6 +178,6 @@ function inDoubtError (plan: CancelPlan, inDoubt: InDoubtItem[]): CancelInDoubtE
   const doubtful = new Set(inDoubt.map((item) => item.itemId))
   const items = resultsFor(plan, ({ itemId, previousStatus }) => doubtful.has(itemId)
     ? { itemId, result: 'unknown', previousStatus, reason: IN_DOUBT }
-    : { itemId, result: 'not_attempted', previousStatus, reason: NOT_ATTEMPTED })
+    : { itemId, result: 'not_attempted', previousStatus, reason: NOT_ATTEMPTED_BESIDE_IN_DOUBT })
   return new CancelInDoubtError(items, Math.min(...inDoubt.map((item) => item.remainingMs)))
 }

@@ -1,3 +1,6 @@
+import { PROBLEMS, secondsToWait, type ProblemCode } from '../problems/catalogue.js'
+import { ProblemError } from '../problems/problem-error.js'
+
 export type UpstreamOp = 'getOrder' | 'cancelItems'
 
 /**
@@ -33,7 +36,22 @@ export interface GootenErrorDetails {
   code?: string
 }
 
-export class GootenError extends Error {
+const { ORDER_NOT_FOUND, ORDER_UNREADABLE, UPSTREAM_BAD_RESPONSE, UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT } = PROBLEMS
+
+/** The problem each failure is answered with, in our words: Gooten's own text never leaves the adapter. */
+const ANSWERS: Record<GootenFailure, { code: ProblemCode, detail: string }> = {
+  not_found: { code: 'ORDER_NOT_FOUND', detail: ORDER_NOT_FOUND.detail.order },
+  bad_response: { code: 'UPSTREAM_BAD_RESPONSE', detail: UPSTREAM_BAD_RESPONSE.detail.unreadable },
+  order_unreadable: { code: 'ORDER_UNREADABLE', detail: ORDER_UNREADABLE.detail.document('unknown_shape') },
+  credentials_refused: { code: 'UPSTREAM_BAD_RESPONSE', detail: UPSTREAM_BAD_RESPONSE.detail.credentialsRefused },
+  unavailable: { code: 'UPSTREAM_UNAVAILABLE', detail: UPSTREAM_UNAVAILABLE.detail.failing },
+  connection_failed: { code: 'UPSTREAM_UNAVAILABLE', detail: UPSTREAM_UNAVAILABLE.detail.unreachable },
+  circuit_open: { code: 'UPSTREAM_UNAVAILABLE', detail: UPSTREAM_UNAVAILABLE.detail.paused },
+  overloaded: { code: 'UPSTREAM_UNAVAILABLE', detail: UPSTREAM_UNAVAILABLE.detail.saturated },
+  timeout: { code: 'UPSTREAM_TIMEOUT', detail: UPSTREAM_TIMEOUT.detail.deadline }
+}
+
+export class GootenError extends ProblemError {
   override name = 'GootenError'
 
   constructor (
@@ -42,7 +60,10 @@ export class GootenError extends Error {
     message: string,
     readonly details: GootenErrorDetails = {}
   ) {
-    super(message)
+    const { code } = ANSWERS[failure]
+    const detail = details.unreadable === undefined ? ANSWERS[failure].detail : ORDER_UNREADABLE.detail.document(details.unreadable)
+    // Gooten's own Retry-After, when it sent one, is passed on to the caller.
+    super(code, detail, details.retryAfterMs === undefined ? {} : { retryAfterSeconds: secondsToWait(details.retryAfterMs) }, message)
   }
 
   /** The call may have changed state at Gooten, so its effect must be checked, not assumed. */

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici'
+import { LIMITS } from '../problems/catalogue.js'
 import type { Deadline } from './deadline.js'
 import { GootenError, type UpstreamOp } from './errors.js'
 import { unreadableOrder, type RawAnswer } from './interpret.js'
@@ -10,7 +11,7 @@ import { parseRetryAfter } from './retry-after.js'
  * image URLs and Meta. 6 MiB reads a 5,000-item order of up to 1.25 kB an item (docs/reliability.md),
  * and bounds what one call can make us buffer and parse within the 96 MB heap the image runs with.
  */
-export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+export const MAX_RESPONSE_BYTES = LIMITS.gootenBodyBytes
 const PER_CALL_HEADERS_TIMEOUT_MS = 5000
 const PER_CALL_BODY_IDLE_TIMEOUT_MS = 5000
 

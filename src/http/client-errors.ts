@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Socket } from 'node:net'
+import { PROBLEMS } from '../problems/catalogue.js'
 import { problemDocument } from './problems.js'
 
 const REASONS = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' } as const
@@ -14,7 +15,8 @@ export function answerClientError (error: NodeJS.ErrnoException, socket: Socket)
   if (error.code === 'ECONNRESET' || socket.destroyed) return
   const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
   const requestId = randomUUID()
-  const detail = status === 408 ? 'The request was not received in time.' : status === 431 ? 'The request headers are too large.' : 'The request is not valid HTTP.'
+  const { detail: details } = PROBLEMS.VALIDATION_FAILED
+  const detail = status === 408 ? details.tooSlow : status === 431 ? details.headersTooLarge : details.notHttp
   const body = JSON.stringify(problemDocument('VALIDATION_FAILED', detail, requestId, {
     status,
     body: { errors: [{ path: '', message: status === 408 ? 'arrived too slowly' : 'could not be parsed' }] }

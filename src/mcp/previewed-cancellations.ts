@@ -3,7 +3,7 @@ import type { Static } from '@sinclair/typebox'
 import type { CancelOutcome, CancelRequest, OrderView } from '../cancellation/types.js'
 import type { CallContext } from '../gooten/client.js'
 import { toProblem } from '../http/error-mapping.js'
-import { PROBLEMS, type ProblemCode } from '../http/problems.js'
+import { saysTryAgain, type ProblemCode } from '../problems/catalogue.js'
 import type { ConfirmationStore } from '../stores/confirmations/types.js'
 import { ANSWER_TTL_MS, type IdempotencyStore } from '../stores/idempotency/types.js'
 import type { ConfirmOutput, PreviewOutput } from './schemas.js'
@@ -75,7 +75,7 @@ export function failed (error: unknown): ToolFailure & { unexpected: boolean, re
     ...(items === undefined ? {} : { items }),
     unexpected: problem.unexpected === true,
     // As with Idempotency-Key: an answer that says "try again" is not kept, so the retry runs.
-    retryable: PROBLEMS[problem.code].status >= 500 || problem.code === 'ORDER_BUSY'
+    retryable: saysTryAgain(problem.code)
   }
 }
 

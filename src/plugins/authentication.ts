@@ -4,7 +4,7 @@ import { ANONYMOUS, type CallerContext } from '../auth/caller.js'
 import { CallerAuthenticator } from '../auth/authenticator.js'
 import { IdentityProvider } from '../auth/identity-provider.js'
 import { StaticKeyRing } from '../auth/static-keys.js'
-import type { ProblemError } from '../http/problems.js'
+import type { ProblemError } from '../problems/problem-error.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,6 +14,8 @@ declare module 'fastify' {
     identityProvider: IdentityProvider | undefined
   }
   interface FastifyRequest {
+    /** The caller's name (a key's name or the token's client), or 'anonymous'; callerContext.caller, for short. */
+    caller: string
     /** The authenticated caller; ANONYMOUS until caller-auth identifies one, and when authentication is off. */
     callerContext: CallerContext
     /** Storage behind callerContext. */
@@ -43,6 +45,7 @@ export default fp<AuthenticationOptions>(async function authentication (app, opt
     getter (this: FastifyRequest) { return this.identifiedCaller ?? ANONYMOUS },
     setter (this: FastifyRequest, context: CallerContext) { this.identifiedCaller = context }
   })
+  app.decorateRequest('caller', ANONYMOUS.caller)
   app.decorateRequest('authFailure', undefined)
   app.decorateRequest('authenticationProblem', undefined)
 

@@ -22,8 +22,12 @@ function metricReason (reason: string): AuthFailureReason | undefined {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The scope this request needs (orders:read or orders:cancel); without it any authenticated caller may call. */
-    requiredScope?: (request: FastifyRequest) => Scope
+    /**
+     * The scope this request needs (orders:read or orders:cancel); without it any authenticated caller
+     * may call. A method, so that a route may declare it for its own typed request (method parameters
+     * are checked both ways).
+     */
+    requiredScope?(request: FastifyRequest): Scope
   }
 }
 

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
-import { ProblemError } from '../http/problems.js'
+import { PROBLEMS } from '../problems/catalogue.js'
+import { ProblemError } from '../problems/problem-error.js'
 
 /**
  * Refuses compressed bodies before anything is read: no decoder runs, so a gzip body would be read
@@ -13,6 +14,6 @@ export default fp(async function contentEncoding (app) {
       done()
       return
     }
-    done(new ProblemError('UNSUPPORTED_MEDIA_TYPE', 'Send the body uncompressed: no Content-Encoding is accepted.'))
+    done(new ProblemError('UNSUPPORTED_MEDIA_TYPE', PROBLEMS.UNSUPPORTED_MEDIA_TYPE.detail.encoded))
   })
 }, { name: 'content-encoding' })

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
-import { ProblemError } from '../http/problems.js'
+import { PROBLEMS } from '../problems/catalogue.js'
+import { ProblemError } from '../problems/problem-error.js'
 
 /**
  * `Expect: 100-continue` is the only expectation HTTP defines, and Node answers it itself. Any other
@@ -11,7 +12,7 @@ export default fp(async function expectations (app) {
   app.addHook('onRequest', (request, _reply, done) => {
     const expectation = request.headers.expect
     if (expectation !== undefined && expectation.trim().toLowerCase() !== '100-continue') {
-      done(new ProblemError('EXPECTATION_FAILED', 'Only Expect: 100-continue is supported.'))
+      done(new ProblemError('EXPECTATION_FAILED', PROBLEMS.EXPECTATION_FAILED.detail.unsupported))
       return
     }
     done()

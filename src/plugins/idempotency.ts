@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { ProblemError } from '../http/problems.js'
+import { PROBLEMS, saysTryAgain } from '../problems/catalogue.js'
+import { ProblemError } from '../problems/problem-error.js'
 import { ANSWER_TTL_MS, ERROR_ANSWER_TTL_MS, type HeldClaim } from '../stores/idempotency/types.js'
 
 declare module 'fastify' {
@@ -10,8 +11,8 @@ declare module 'fastify' {
     idempotencyClaim: HeldClaim | undefined
   }
   interface FastifyContextConfig {
-    /** What makes two requests with the same Idempotency-Key the same request. */
-    idempotencyFingerprint?: (request: FastifyRequest) => string
+    /** What makes two requests with the same Idempotency-Key the same request (a method: see requiredScope in caller-auth.ts). */
+    idempotencyFingerprint?(request: FastifyRequest): string
   }
 }
 
@@ -26,14 +27,15 @@ export default fp(async function idempotency (app) {
   app.decorateRequest('idempotencyClaim', undefined)
 
   app.addHook('onRoute', (route) => {
-    const fingerprintOf = route.config?.idempotencyFingerprint
-    if (fingerprintOf === undefined) return
+    const declared = route.config?.idempotencyFingerprint
+    if (declared === undefined) return
+    const fingerprintOf: (request: FastifyRequest) => string = declared
 
     async function claim (request: FastifyRequest, reply: FastifyReply, idempotencyKey: string): Promise<FastifyReply | undefined> {
       // Hashed: keys are caller-chosen text, and the store key must be bounded and opaque.
       const key = createHash('sha256').update(`${request.caller}\n${route.url}\n${idempotencyKey}`).digest('hex')
       // Hashed too: compared for equality only, and a hundred item ids would take some 900 bytes of every record.
-      const fingerprint = createHash('sha256').update((fingerprintOf as (request: FastifyRequest) => string)(request)).digest('base64url')
+      const fingerprint = createHash('sha256').update(fingerprintOf(request)).digest('base64url')
       // A store that cannot be reached throws StoreUnavailableError: 503, and nothing is cancelled.
       const outcome = await store.claim(key, fingerprint)
       switch (outcome.kind) {
@@ -44,9 +46,9 @@ export default fp(async function idempotency (app) {
           request.answerOutcome = 'replayed'
           return await reply.code(outcome.answer.status).type(outcome.answer.contentType).header('idempotency-replayed', 'true').send(outcome.answer.body)
         case 'in_progress':
-          throw new ProblemError('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed; retry shortly.', { retryAfterSeconds: 1 })
+          throw new ProblemError('IDEMPOTENCY_KEY_IN_USE', PROBLEMS.IDEMPOTENCY_KEY_IN_USE.detail.inUse)
         case 'mismatch':
-          throw new ProblemError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different order, items or dry run.')
+          throw new ProblemError('IDEMPOTENCY_KEY_REUSED', PROBLEMS.IDEMPOTENCY_KEY_REUSED.detail.reused)
       }
     }
 
@@ -54,7 +56,7 @@ export default fp(async function idempotency (app) {
       request.idempotencyClaim = undefined
       try {
         // Answers that say "try again" are not kept: the retry with the same key must run again.
-        if (reply.statusCode >= 500 || request.problemCode === 'ORDER_BUSY' || request.problemCode === 'CANCEL_IN_DOUBT') await store.release(held)
+        if (reply.statusCode >= 500 || (request.problemCode !== undefined && saysTryAgain(request.problemCode))) await store.release(held)
         else {
           // A refusal changed nothing at Gooten: kept for an hour, not a day.
           const ttlMs = reply.statusCode >= 400 ? ERROR_ANSWER_TTL_MS : ANSWER_TTL_MS

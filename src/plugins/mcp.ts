@@ -2,7 +2,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import { isReadOnly } from '../auth/caller.js'
 import { toProblem } from '../http/error-mapping.js'
-import { ProblemError } from '../http/problems.js'
+import { PROBLEMS } from '../problems/catalogue.js'
+import { ProblemError } from '../problems/problem-error.js'
 import { PreviewedCancellations, type ToolRequest } from '../mcp/previewed-cancellations.js'
 import { mcpServerFor, type ToolName } from '../mcp/tools.js'
 
@@ -45,7 +46,7 @@ const mcp: FastifyPluginAsync<McpOptions> = async (app, options) => {
   // The MCP specification asks servers to check Origin against DNS rebinding: a web page must not
   // reach /mcp through a browser. MCP hosts are not browsers and send none.
   app.addHook('onRequest', (request, _reply, done) => {
-    done(request.headers.origin === undefined ? undefined : new ProblemError('FORBIDDEN', 'Requests from web pages (with an Origin header) are not accepted on /mcp.'))
+    done(request.headers.origin === undefined ? undefined : new ProblemError('FORBIDDEN', PROBLEMS.FORBIDDEN.detail.fromWebPage))
   })
 
   // A body that is not JSON (the route has no schema, so nothing else fails validation) is a JSON-RPC
@@ -66,7 +67,7 @@ const mcp: FastifyPluginAsync<McpOptions> = async (app, options) => {
       actor: request.callerContext.actor,
       readOnly: isReadOnly(request.callerContext),
       requestId: request.id,
-      upstream: request.upstream,
+      upstream: app.callContext(request),
       log: request.log
     }
     const server = mcpServerFor(toolRequest, {

@@ -8,7 +8,7 @@ import type { JwksFetchOutcome } from '../auth/key-set.js'
 import type { SecretFileVariable } from '../secrets/live-secrets.js'
 import type { GootenFailure } from '../gooten/errors.js'
 import { problemResponse } from '../http/problem-responses.js'
-import { PROBLEMS } from '../http/problems.js'
+import { PROBLEMS } from '../problems/catalogue.js'
 import { onRequestEnd } from './request-end.js'
 
 /** Why a request could not be authenticated or authorised (identity providers add their own reasons here). */
@@ -46,7 +46,8 @@ declare module 'fastify' {
 
 /** What the business metrics read from a finished request (a FastifyRequest holds it all). */
 export interface FinishedRequest {
-  caller: string
+  /** Undefined when no caller was identified (a missing or wrong key). */
+  caller: string | undefined
   problemCode: string | undefined
   answerOutcome: string | undefined
   answerItems: readonly ItemResult[] | undefined
@@ -107,9 +108,9 @@ function tallyMap (create: (key: string) => Tally): (key: string) => Tally {
  * The caller as a label: a configured caller's name, 'anonymous' when keys are off or none was sent,
  * and 'other' for anyone else, so that no key, token or subject can ever become a label value.
  */
-export function callerLabeller (configured: readonly string[]): (caller: string) => string {
+export function callerLabeller (configured: readonly string[]): (caller: string | undefined) => string {
   const known = new Set([...configured, 'anonymous'])
-  return (caller) => known.has(caller) ? caller : 'other'
+  return (caller) => caller === undefined ? 'anonymous' : known.has(caller) ? caller : 'other'
 }
 
 /** Request counts and latencies by route and status, as every HTTP service exports them. */

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { OverloadDetector } from './overload-detector.js'
 import { sendProblem } from './problems.js'
+import { PROBLEMS } from '../problems/catalogue.js'
 
 /**
  * Sheds load with a fast 503 while our own work blocks the event loop, instead of letting every
@@ -19,6 +20,6 @@ export default fp(async function overload (app) {
       return
     }
     // Answered here without `done()`: the request ends at its 503 and its route never runs.
-    sendProblem(request, reply, { code: 'SERVICE_OVERLOADED', detail: 'The service is saturated; retry shortly.', retryAfterSeconds: 1 })
+    sendProblem(request, reply, { code: 'SERVICE_OVERLOADED', detail: PROBLEMS.SERVICE_OVERLOADED.detail.saturated })
   })
 }, { name: 'overload' })

@@ -1,20 +1,23 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { toProblem, type MappedProblem } from '../http/error-mapping.js'
-import { PROBLEMS, problemDocument } from '../http/problems.js'
+import { problemDocument } from '../http/problems.js'
+import { PROBLEMS, type ProblemCode } from '../problems/catalogue.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The problem code answered, for the access log line. */
-    problemCode: string | undefined
+    problemCode: ProblemCode | undefined
   }
 }
 
 export function sendProblem (request: FastifyRequest, reply: FastifyReply, problem: MappedProblem): FastifyReply {
   request.problemCode = problem.code
-  if (problem.retryAfterSeconds !== undefined) reply.header('retry-after', String(problem.retryAfterSeconds))
+  const entry: { status: number, retryAfterSeconds?: number } = PROBLEMS[problem.code]
+  const retryAfterSeconds = problem.retryAfterSeconds ?? entry.retryAfterSeconds
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
   for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value)
-  return reply.code(PROBLEMS[problem.code].status).type('application/problem+json')
+  return reply.code(entry.status).type('application/problem+json')
     .send(problemDocument(problem.code, problem.detail, request.id, { body: problem.body }))
 }
 
@@ -30,6 +33,6 @@ export default fp(async function problems (app) {
 
   app.setNotFoundHandler(async (request, reply) => sendProblem(request, reply, {
     code: 'NOT_FOUND',
-    detail: 'No route matches this method and path.'
+    detail: PROBLEMS.NOT_FOUND.detail.route
   }))
 }, { name: 'problems' })

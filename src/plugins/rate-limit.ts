@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
-import { ProblemError } from '../http/problems.js'
+import { PROBLEMS } from '../problems/catalogue.js'
+import { ProblemError } from '../problems/problem-error.js'
 
 /**
  * RATE_LIMIT_PER_MINUTE for this scope's routes: per caller (a key's name, a token's client) when authentication is on and the caller is known,
@@ -16,6 +17,6 @@ export default fp(async function rateLimits (app) {
     ...(stores.redis === undefined ? {} : { redis: stores.redis, nameSpace: 'gop:rate:', skipOnError: true }),
     // A caller from a key and the same name from a token share a budget: the same application, moving from one to the other.
     keyGenerator: (request) => !authenticator.required || request.authenticationProblem !== undefined ? `ip:${request.ip}` : `caller:${request.caller}`,
-    errorResponseBuilder: (_request, context) => new ProblemError('RATE_LIMITED', `Over ${context.max} requests per minute; retry in ${context.after}.`)
+    errorResponseBuilder: (_request, context) => new ProblemError('RATE_LIMITED', PROBLEMS.RATE_LIMITED.detail.over(context.max, context.after))
   })
 }, { name: 'rate-limit', dependencies: ['stores', 'caller-auth'] })

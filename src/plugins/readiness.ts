@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net'
 import { PassThrough } from 'node:stream'
 import fp from 'fastify-plugin'
-import { ProblemError } from '../http/problems.js'
+import { PROBLEMS } from '../problems/catalogue.js'
+import { ProblemError } from '../problems/problem-error.js'
 import { sendProblem } from './problems.js'
 
 export type ReadinessState = 'starting' | 'ready' | 'draining'
@@ -19,7 +20,7 @@ declare module 'fastify' {
   }
 }
 
-const SHUTTING_DOWN = 'The service is shutting down; retry on another replica.'
+const SHUTTING_DOWN = PROBLEMS.NOT_READY.detail.shuttingDown
 
 /**
  * Ready once the app has booted. From the first shutdown signal on it is draining: requests
@@ -78,7 +79,7 @@ export default fp(async function readiness (app) {
     reply.raw.once('close', answered)
     if (state === 'draining' && !request.routeOptions.url?.startsWith('/health/')) {
       // Answered here without `done()`: the request ends at its 503.
-      sendProblem(request, reply, { code: 'NOT_READY', detail: SHUTTING_DOWN, retryAfterSeconds: 1 })
+      sendProblem(request, reply, { code: 'NOT_READY', detail: SHUTTING_DOWN })
       return
     }
     done()
@@ -101,7 +102,7 @@ export default fp(async function readiness (app) {
     body.on('error', () => {})
     payload.pipe(body)
     const turnAway = (): void => {
-      if (!request.raw.complete) body.destroy(new ProblemError('NOT_READY', SHUTTING_DOWN, { retryAfterSeconds: 1 }))
+      if (!request.raw.complete) body.destroy(new ProblemError('NOT_READY', SHUTTING_DOWN))
     }
     arriving.add(turnAway)
     reply.raw.once('close', () => {

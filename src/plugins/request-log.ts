@@ -3,21 +3,16 @@ import { onRequestEnd } from './request-end.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Who is calling: the caller key's name, or 'anonymous' when keys are off. */
-    caller: string
     /** More for this request's access line, from the route that served it (the MCP tools called). */
     accessDetails: Record<string, unknown> | undefined
   }
 }
-
 /**
  * Echoes the request id, and writes one access line per finished request: a canonical log line,
  * which also summarises the request's Gooten calls (op, attempt, status, ms, outcome).
  */
 export default fp(async function requestLog (app) {
-  app.decorateRequest('caller', 'anonymous')
   app.decorateRequest('accessDetails', undefined)
-
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
     done()
@@ -30,6 +25,7 @@ export default fp(async function requestLog (app) {
       route: request.routeOptions.url ?? '<unmatched>',
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
+      // Only routes behind caller-auth have a caller; pino leaves an undefined one out.
       caller: request.caller
     }
     // Set by caller-auth: who the token names, or why the caller was refused (a word, never the credential).

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ProblemError } from '../http/problems.js'
+import { PROBLEMS, secondsToWait } from '../problems/catalogue.js'
+import { ProblemError } from '../problems/problem-error.js'
 import { problemResponse } from '../http/problem-responses.js'
 
 const HealthStatus = Type.Object({ status: Type.String() }, { additionalProperties: false })
@@ -35,17 +36,16 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async () => {
     if (app.readiness.state !== 'ready') {
-      throw new ProblemError('NOT_READY', `The service is ${app.readiness.state}.`, { retryAfterSeconds: 1 })
+      throw new ProblemError('NOT_READY', PROBLEMS.NOT_READY.detail.state(app.readiness.state))
     }
     // Bounded by OIDC_STARTUP_GRACE_MS: a provider that stays away must not keep caller keys out for good.
     if (app.identityProvider?.holdsReadiness === true) {
-      throw new ProblemError('NOT_READY', 'Waiting for the identity provider\'s keys.', { retryAfterSeconds: 1 })
+      throw new ProblemError('NOT_READY', PROBLEMS.NOT_READY.detail.waitingForKeys)
     }
     // Only while the pause lasts: the trial call that may close the circuit comes from a request, and
     // a gateway sends an unready replica none, so an open circuit must not keep it unready for good.
     if (app.circuit.state === 'open' && app.circuit.retryAfterMs > 0) {
-      const retryAfterSeconds = Math.max(1, Math.ceil(app.circuit.retryAfterMs / 1000))
-      throw new ProblemError('NOT_READY', 'Calls to Gooten are paused after repeated failures.', { retryAfterSeconds })
+      throw new ProblemError('NOT_READY', PROBLEMS.NOT_READY.detail.circuitOpen, { retryAfterSeconds: secondsToWait(app.circuit.retryAfterMs) })
     }
     return { status: 'ready' }
   })

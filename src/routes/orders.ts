@@ -1,12 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Static } from '@sinclair/typebox'
+import type { FastifyRequest } from 'fastify'
 import { jsonResponse, PROBLEM_RESPONSES } from '../http/problem-responses.js'
 import { itemResultsOf } from '../cancellation/errors.js'
 import { toProblem } from '../http/error-mapping.js'
-import { ProblemError } from '../http/problems.js'
+import { PROBLEMS } from '../problems/catalogue.js'
+import { ProblemError } from '../problems/problem-error.js'
 import { CANCELLABLE_STATUSES, CANCELLED_STATUSES } from '../cancellation/status-policy.js'
 import { CANCEL_RESULT_EXAMPLES, CancelBody, CancelHeaders, CancelQuery, CancelResponse, CommonHeaders, NoQuery, ORDER_ITEMS_EXAMPLES, OrderItemsResponse, OrderParams } from './schemas.js'
 
-interface CancelShape { params: { orderId: string }, query: { dryRun?: string }, body: { itemIds: number[] } }
+type CancelRequest = FastifyRequest<{ Params: Static<typeof OrderParams>, Querystring: Static<typeof CancelQuery>, Body: Static<typeof CancelBody> }>
 
 // Documented the same in every deployment, so the OpenAPI document does not depend on configuration;
 // the scope listed is the one a real request needs (a dry run needs orders:read only).
@@ -39,7 +42,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       done()
       return
     }
-    done(new ProblemError('VALIDATION_FAILED', 'The order id holds a credential; send a Gooten order id.', {
+    done(new ProblemError('VALIDATION_FAILED', PROBLEMS.VALIDATION_FAILED.detail.credentialAsOrderId, {
       body: { errors: [{ path: '/params/orderId', message: 'must not hold a credential' }] }
     }))
   })
@@ -60,17 +63,15 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...PROBLEM_RESPONSES.read
       }
     }
-  }, async (request) => await app.cancellation.view(request.params.orderId, request.upstream))
+  }, async (request) => await app.cancellation.view(request.params.orderId, app.callContext(request)))
 
   app.post('/orders/:orderId/items/cancel', {
     config: {
       // A dry run changes nothing: reading is enough.
-      requiredScope: (request) => (request as unknown as CancelShape).query.dryRun === 'true' ? 'orders:read' : 'orders:cancel',
+      requiredScope: ({ query }: CancelRequest) => query.dryRun === 'true' ? 'orders:read' : 'orders:cancel',
       // The order id as sent (Gooten tells Safe Order IDs apart by case), the items in any order, and dryRun.
-      idempotencyFingerprint: (request) => {
-        const { params, body, query } = request as unknown as CancelShape
-        return `${params.orderId}|${[...body.itemIds].sort((a, b) => a - b).join(',')}|${query.dryRun === 'true'}`
-      }
+      idempotencyFingerprint: ({ params, body, query }: CancelRequest) =>
+        `${params.orderId}|${[...body.itemIds].sort((a, b) => a - b).join(',')}|${query.dryRun === 'true'}`
     },
     schema: {
       tags: ['orders'],
@@ -96,7 +97,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       request.log.info({ audit: 'cancel', caller, subject, actor, orderId: app.redactSecrets(orderId), itemIds, reason: reason === undefined ? null : app.redactSecrets(reason), dryRun, outcome }, 'cancel audit')
     }
     try {
-      const result = await app.cancellation.cancel({ orderId, itemIds, dryRun }, request.upstream)
+      const result = await app.cancellation.cancel({ orderId, itemIds, dryRun }, app.callContext(request))
       audit(result.outcome)
       // For the business metrics (plugins/metrics.ts), counted once the answer has gone.
       request.answerOutcome = result.outcome

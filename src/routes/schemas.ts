@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { CancelOutcomeSchema, ItemResultSchema, OrderViewSchema, StringEnum } from '../cancellation/types.js'
 import { REQUEST_ID_PATTERN } from '../http/request-id.js'
+import { LIMITS } from '../problems/catalogue.js'
 
 export const ORDER_ID_PATTERN = '^[A-Za-z0-9-]{1,64}$'
 /** Visible ASCII, as the Idempotency-Key draft and our request ids allow. */
@@ -41,11 +42,11 @@ export const CancelQuery = Type.Object({
 export const CancelBody = Type.Object({
   itemIds: Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), {
     minItems: 1,
-    maxItems: 100,
+    maxItems: LIMITS.itemIds,
     uniqueItems: true,
-    description: 'Gooten OrderItemIds to cancel (1 to 100, unique).'
+    description: `Gooten OrderItemIds to cancel (1 to ${LIMITS.itemIds}, unique).`
   }),
-  reason: Type.Optional(Type.String({ maxLength: 500, description: 'Why; written to the audit log only.' }))
+  reason: Type.Optional(Type.String({ maxLength: LIMITS.reasonChars, description: 'Why; written to the audit log only.' }))
 }, {
   additionalProperties: false,
   examples: [{ itemIds: [6924457, 6924458], reason: 'customer request' }]
@@ -126,7 +127,7 @@ export const ProblemSchema = Type.Object({
   status: Type.Integer(),
   detail: Type.String(),
   code: Type.String({ description: 'Stable machine-readable code.' }),
-  requestId: Type.String(),
+  requestId: Type.String({ description: 'The request id, also sent as the X-Request-Id header: quote it when reporting a problem.' }),
   errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }, { additionalProperties: false }))),
   items: Type.Optional(Type.Array(Type.Ref(ItemResultSchema))),
   outcomeKnown: Type.Optional(Type.Boolean({ description: 'false when a cancel call failed midway and its effect is still unknown.' }))

@@ -63,17 +63,24 @@ export interface Stack {
   logs: LogCapture
 }
 
-interface Teardown { teardown: (fn: () => unknown) => void }
+/** What a helper needs of tap's test: somewhere to register its clean-up. */
+export interface Teardown { teardown: (fn: () => unknown) => void }
+
+export interface StackOptions {
+  env?: Record<string, string>
+  sim?: SimulatorOptions
+  app?: Partial<BuildAppOptions>
+  /** Adds a test's own hooks or routes, after the service's and before it listens. */
+  prepare?: (app: FastifyInstance) => void
+}
 
 /** The service and the Gooten simulator, each listening on its own loopback port. */
-export async function startStack (
-  t: Teardown,
-  options: { env?: Record<string, string>, sim?: SimulatorOptions, app?: Partial<BuildAppOptions> } = {}
-): Promise<Stack> {
+export async function startStack (t: Teardown, options: StackOptions = {}): Promise<Stack> {
   const sim = await startSimulator({ recipeId: TEST_RECIPE_ID, partnerBillingKey: TEST_BILLING_KEY, ...options.sim })
   const logs = new LogCapture()
   const config = testConfig({ GOOTEN_BASE_URL: sim.url, ...options.env })
   const app = await buildApp({ config, logStream: logs.stream, ...options.app })
+  options.prepare?.(app)
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
   t.teardown(async () => {
     await app.close()

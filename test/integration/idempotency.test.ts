@@ -2,9 +2,7 @@ import t from 'tap'
 import { SEED } from '../../src/simulator/seed.js'
 import { eventually } from '../helpers/eventually.js'
 import { RedisServer, redisForTest } from '../helpers/redis.js'
-import { call, cancelPath, startStack, type Stack } from '../helpers/stack.js'
-
-interface Teardown { teardown: (fn: () => unknown) => void }
+import { call, cancelPath, startStack, type Stack, type Teardown } from '../helpers/stack.js'
 
 const { demo, mixed } = SEED
 const KEYS = 'support:support-key-0123456789,dashboard:dashboard-key-0123456789:ro'
@@ -49,7 +47,7 @@ for (const store of ['memory', 'redis'] as const) {
       const { url, sim } = await stack(t)
       sim.enqueueFault({ kind: 'delay', op: 'cancelItems', ms: 500 })
       const first = cancel(url, 'key-3', [demo.items.new])
-      while (sim.callCount('cancelItems') === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+      await eventually('the cancel call to reach Gooten', () => sim.callCount('cancelItems') > 0)
       const second = await cancel(url, 'key-3', [demo.items.new])
       t.equal(second.status, 409)
       t.equal(second.body.code, 'IDEMPOTENCY_KEY_IN_USE')
@@ -172,7 +170,7 @@ t.test('redis store trouble in the middle of a request', async (t) => {
     const { url, sim, logs } = await startStack(t, { env: { API_KEYS: KEYS, REDIS_URL: redis.url } })
     sim.enqueueFault({ kind: 'delay', op: 'cancelItems', ms: 300 })
     const pending = call(url, cancelPath(demo.safeId), { body: { itemIds: [demo.items.new] }, headers: { ...asSupport, 'idempotency-key': 'k' } })
-    while (sim.callCount('cancelItems') === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    await eventually('the cancel call to reach Gooten', () => sim.callCount('cancelItems') > 0)
     await redis.stop()
     const answer = await pending
     t.equal(answer.status, 200)

@@ -6,6 +6,7 @@ import type { OrderLocks } from '../../src/cancellation/ports.js'
 import { openapiDocument, serialise } from '../../src/openapi.js'
 import { SEED } from '../../src/simulator/seed.js'
 import { startSimulator } from '../../src/simulator/server.js'
+import { eventually } from '../helpers/eventually.js'
 import { checkAnswer, checkedFetch } from '../helpers/contract.js'
 import { call, cancelPath, LogCapture, startStack, TEST_BILLING_KEY, TEST_RECIPE_ID, testConfig } from '../helpers/stack.js'
 
@@ -52,12 +53,7 @@ t.test('health: live always, ready once booted and while the circuit is closed',
 
   // A gateway sends an unready replica no request, so none can make the trial call: the pause's
   // end alone must make it ready again.
-  let ready = await call(url, '/health/ready')
-  for (let i = 0; i < 100 && ready.status !== 200; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    ready = await call(url, '/health/ready')
-  }
-  t.equal(ready.status, 200, 'ready again once the pause is over, with no traffic')
+  await eventually('ready again once the pause is over, with no traffic', async () => (await call(url, '/health/ready')).status === 200)
   t.equal(sim.callCount('getOrder'), 2)
 
   app.readiness.drain()

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { SEED } from '../../src/simulator/seed.js'
 import { startSimulator } from '../../src/simulator/server.js'
+import { eventually } from '../helpers/eventually.js'
 import { checkedFetch } from '../helpers/contract.js'
 import { listeningUrl, runServer } from '../helpers/process.js'
 import { RedisServer } from '../helpers/redis.js'
@@ -117,11 +118,10 @@ t.test('two replicas sharing Redis', async (t) => {
 
     await redis.start()
     let recovered: Answer | undefined
-    for (let i = 0; i < 50; i++) {
+    await eventually('cancels to be served again once Redis is back', async () => {
       recovered = await post(a, `/orders/${demo.safeId}/items/cancel`, { itemIds: [demo.items.new] }, as('outage'))
-      if (recovered.status !== 503) break
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+      return recovered.status !== 503
+    }, { everyMs: 100 })
     t.equal(recovered?.status, 200, 'cancels work again once Redis is back')
     t.equal(sim.callCount('cancelItems'), 1)
   })

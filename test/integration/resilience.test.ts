@@ -1,9 +1,9 @@
 import t from 'tap'
-import { connect } from 'node:net'
 import { Pool } from 'undici'
 import { SEED } from '../../src/simulator/seed.js'
 import { checkAnswer, checkedFetch } from '../helpers/contract.js'
 import { eventually } from '../helpers/eventually.js'
+import { rawClient } from '../helpers/raw-http.js'
 import { call, cancelPath, startStack } from '../helpers/stack.js'
 
 const { demo } = SEED
@@ -19,12 +19,18 @@ t.test('Retry-After: 1 from Gooten is honoured before the next lookup', async (t
   t.ok((lookups[1]?.at ?? 0) - (lookups[0]?.at ?? 0) >= 950, 'waited about the second Gooten asked for')
 })
 
-t.test('Retry-After given as an HTTP date is honoured too', async (t) => {
+t.test('Retry-After given as an HTTP date is honoured too: a date past the deadline means no retry', async (t) => {
+  // A 429 without a usable Retry-After is retried after a short backoff; one whose date lies past the
+  // request's 8 s deadline is not retried at all, and the wait it names is passed on.
   const { url, sim } = await startStack(t)
-  sim.enqueueFault({ kind: 'status', op: 'getOrder', status: 429, retryAfter: new Date(Date.now() + 1000).toUTCString() })
+  sim.enqueueFault({ kind: 'status', op: 'getOrder', status: 429, retryAfter: new Date(Date.now() + 30_000).toUTCString() })
   const answer = await call(url, itemsPath)
-  t.equal(answer.status, 200)
-  t.equal(sim.callCount('getOrder'), 2)
+  t.equal(answer.status, 503)
+  t.equal(answer.body.code, 'UPSTREAM_UNAVAILABLE')
+  t.equal(sim.callCount('getOrder'), 1, 'no retry before the date')
+  const wait = Number(answer.headers.get('retry-after'))
+  // The date has a one-second resolution, and the answer took some time.
+  t.ok(wait >= 25 && wait <= 31, `the date's wait passed on (${wait} s)`)
 })
 
 t.test('Retry-After: 120 does not fit the deadline: 503 at once, passing the wait on', async (t) => {
@@ -104,13 +110,14 @@ t.test('50 concurrent identical cancels produce exactly one upstream cancel', as
 
 t.test('the same order named by its Safe Order ID and by its numeric id at once: one upstream cancel', async (t) => {
   const { url, sim } = await startStack(t)
-  // The first cancel call is slow, so the second request has read the order (item still New) before it lands.
-  sim.enqueueFault({ kind: 'delay', op: 'cancelItems', ms: 300 })
-  const [bySafeId, byNumericId] = await Promise.all([
-    call(url, cancelPath(demo.safeId), { body: { itemIds: [demo.items.new] } }),
-    new Promise((resolve) => setTimeout(resolve, 100)).then(async () =>
-      await call(url, cancelPath(String(demo.gootenId)), { body: { itemIds: [demo.items.new] } }))
-  ])
+  // The first cancel call is held at Gooten while the second request reads the order (item still New).
+  sim.enqueueFault({ kind: 'delay', op: 'cancelItems', ms: 2000 })
+  const first = call(url, cancelPath(demo.safeId), { body: { itemIds: [demo.items.new] } })
+  await eventually('the first cancel call to reach Gooten', () => sim.callCount('cancelItems') === 1)
+  const second = call(url, cancelPath(String(demo.gootenId)), { body: { itemIds: [demo.items.new] } })
+  await eventually('the second request to read the order', () => sim.callCount('getOrder') === 2)
+  t.equal(sim.cancelsApplied, 0, 'the second read the order before the first cancel was applied')
+  const [bySafeId, byNumericId] = await Promise.all([first, second])
   t.equal(sim.callCount('cancelItems'), 1, 'the second read the order again after waiting, and had nothing left to forward')
   t.equal(bySafeId.status, 200)
   t.equal(byNumericId.status, 200)
@@ -177,14 +184,11 @@ t.test('a caller hanging up does not lift the deadline: no late cancel reaches G
 t.test('pipelined requests on a connection that dies do not hold up a graceful drain', async (t) => {
   const { url, sim, app } = await startStack(t)
   sim.enqueueFault({ kind: 'delay', op: 'getOrder', ms: 200 })
-  const { port } = new URL(url)
-  const socket = connect(Number(port), '127.0.0.1')
-  socket.on('error', () => {})
   const get = (path: string): string => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`
   // The read waits for Gooten; the two behind it are queued on the same connection when it dies.
-  socket.write(get(itemsPath) + get('/health/live') + get('/health/live'))
+  const client = rawClient(url, get(itemsPath) + get('/health/live') + get('/health/live'))
   await eventually('the read to reach Gooten', () => sim.callCount('getOrder') === 1)
-  socket.destroy()
+  client.socket.destroy()
   const drained = await Promise.race([
     app.readiness.drain().then(() => 'drained'),
     new Promise((resolve) => setTimeout(resolve, 5000, 'still waiting'))

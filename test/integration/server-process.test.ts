@@ -1,18 +1,18 @@
 import { once } from 'node:events'
-import { connect } from 'node:net'
 import t from 'tap'
 import { startSimulator } from '../../src/simulator/server.js'
 import { SEED } from '../../src/simulator/seed.js'
 import { checkedFetch } from '../helpers/contract.js'
 import { eventually } from '../helpers/eventually.js'
 import { listeningUrl, runServer } from '../helpers/process.js'
+import { rawClient } from '../helpers/raw-http.js'
 import { TEST_BILLING_KEY, TEST_RECIPE_ID, processEnv } from '../helpers/stack.js'
 
-t.test('a missing variable stops the process with exit 1 and one line naming it', async (t) => {
-  const started = runServer({ GOOTEN_PARTNER_BILLING_KEY: 'secret-billing-value' })
+t.test('missing and malformed variables stop the process with exit 1 and one line naming them all', async (t) => {
+  const started = runServer({ GOOTEN_PARTNER_BILLING_KEY: 'secret-billing-value', PORT: 'many', API_KEYS: 'support' })
   const [code] = await once(started.child, 'exit') as [number]
   t.equal(code, 1)
-  t.equal(started.stderr.join(''), 'Invalid configuration: GOOTEN_RECIPE_ID is required (or GOOTEN_RECIPE_ID_FILE)\n')
+  t.equal(started.stderr.join(''), 'Invalid configuration: GOOTEN_RECIPE_ID is required (or GOOTEN_RECIPE_ID_FILE); PORT must be integer; API_KEYS must be a list of name:key[:ro], separated by commas or lines (a name of letters, digits, . _ or -, and a key of 16 to 256 visible characters without ":" or ",")\n')
 })
 
 t.test('a malformed variable is named, its value never printed', async (t) => {
@@ -65,19 +65,10 @@ t.test('SIGTERM turns away a client whose body stalled, finishes real work and e
   }))
   t.teardown(() => { started.child.kill('SIGKILL') })
   const url = await listeningUrl(started)
-  const { port } = new URL(url)
-  const rawClient = (bytes: string): { received: () => string, closed: Promise<unknown> } => {
-    const socket = connect(Number(port), '127.0.0.1')
-    const chunks: Buffer[] = []
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.on('error', () => {})
-    socket.write(bytes)
-    return { received: () => Buffer.concat(chunks).toString(), closed: once(socket, 'close') }
-  }
 
   // One byte of a 1000-byte body, then silence; and a header block that never ends.
-  const stalledBody = rawClient(`POST /orders/${SEED.demo.safeId}/items/cancel HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`)
-  const stalledHead = rawClient('GET /health/live HTTP/1.1\r\nHost: x\r\n')
+  const stalledBody = rawClient(url, `POST /orders/${SEED.demo.safeId}/items/cancel HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`)
+  const stalledHead = rawClient(url, 'GET /health/live HTTP/1.1\r\nHost: x\r\n')
   sim.enqueueFault([{ kind: 'delay', op: 'getOrder', ms: 1000, times: 1 }])
   let readAnswered = false
   const read = checkedFetch(`${url}/orders/${SEED.mixed.safeId}/items`).then((response) => { readAnswered = true; return response })

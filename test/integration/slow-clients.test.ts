@@ -1,32 +1,23 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildAppOptions } from '../../src/app.js'
-import { startSimulator, type Simulator } from '../../src/simulator/server.js'
 import { SEED } from '../../src/simulator/seed.js'
 import { answerIn, rawClient } from '../helpers/raw-http.js'
-import { LogCapture, TEST_BILLING_KEY, TEST_RECIPE_ID, cancelPath, testConfig } from '../helpers/stack.js'
+import { eventually } from '../helpers/eventually.js'
+import { cancelPath, startStack, testConfig, type LogCapture, type Stack, type Teardown } from '../helpers/stack.js'
 
 const { demo, mixed } = SEED
 
 const stalledBody = (id: string): string =>
   `POST ${cancelPath(demo.safeId)} HTTP/1.1\r\nHost: x\r\nX-Request-Id: ${id}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`
 
-interface Teardown { teardown: (fn: () => unknown) => void }
-
-interface Started {
-  url: string
-  logs: LogCapture
-  app: FastifyInstance
-  sim: Simulator
+interface Started extends Stack {
   /** Resolves once the request with this id has passed every hook before its body is read. */
   bodyAwaited: (requestId: string) => Promise<void>
 }
 
-/** The service in process and the Gooten simulator; `prepare` adds a test's hooks before listening. */
-async function startApp (t: Teardown, options: Partial<BuildAppOptions> = {}, prepare: (app: FastifyInstance) => void = () => {}): Promise<Started> {
-  const sim = await startSimulator({ recipeId: TEST_RECIPE_ID, partnerBillingKey: TEST_BILLING_KEY })
-  const logs = new LogCapture()
-  const app = await buildApp({ config: testConfig({ GOOTEN_BASE_URL: sim.url }), logStream: logs.stream, ...options })
+/** startStack, telling when a request has passed every hook; `prepare` adds a test's hooks before listening. */
+async function startApp (t: Teardown, app: Partial<BuildAppOptions> = {}, prepare: (app: FastifyInstance) => void = () => {}): Promise<Started> {
   const reached = new Map<string, { promise: Promise<void>, resolve: () => void }>()
   const reachedFor = (id: string): { promise: Promise<void>, resolve: () => void } => {
     let entry = reached.get(id)
@@ -38,16 +29,15 @@ async function startApp (t: Teardown, options: Partial<BuildAppOptions> = {}, pr
     }
     return entry
   }
-  const bodyAwaited = async (id: string): Promise<void> => { await reachedFor(id).promise }
-  // Added after the service's own hooks, so it runs once they have all seen the request.
-  app.addHook('preParsing', async (request) => { reachedFor(request.id).resolve() })
-  prepare(app)
-  const url = await app.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(async () => {
-    await app.close()
-    await sim.close()
+  const stack = await startStack(t, {
+    app,
+    prepare: (service) => {
+      // Added after the service's own hooks, so it runs once they have all seen the request.
+      service.addHook('preParsing', async (request) => { reachedFor(request.id).resolve() })
+      prepare(service)
+    }
   })
-  return { url, logs, app, sim, bodyAwaited }
+  return { ...stack, bodyAwaited: async (id: string): Promise<void> => { await reachedFor(id).promise } }
 }
 
 /** Log lines at warning level or above (the service logs none while serving these clients). */
@@ -99,11 +89,10 @@ t.test('a drain turns away a body still arriving at once, finishes a request who
   const trickled = rawClient(url, `POST ${cancelPath(demo.safeId)} HTTP/1.1\r\nHost: x\r\nX-Request-Id: trickled\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`)
   await bodyAwaited('trickled')
   trickled.socket.write(body)
-  for (let i = 0; i < 500 && sim.callCount('getOrder') < 1; i++) await new Promise((resolve) => setTimeout(resolve, 10))
-  t.equal(sim.callCount('getOrder'), 1, 'the trickled request is at Gooten')
+  await eventually('the trickled request to reach Gooten', () => sim.callCount('getOrder') === 1)
   // Answered (415) before its body came, and then the body stopped: the connection stays open.
   const answeredEarly = rawClient(url, `POST ${cancelPath(demo.safeId)} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\nx`)
-  for (let i = 0; i < 500 && answeredEarly.received() === ''; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  await eventually('the early answer', () => answeredEarly.received() !== '')
   t.equal(answerIn(answeredEarly.received()).status, 415, 'answered before its body arrived')
   const stalledHead = rawClient(url, 'GET /health/live HTTP/1.1\r\nHost: x\r\n')
 
@@ -161,7 +150,7 @@ t.test('a body that arrives after an early answer is discarded, and the connecti
   const { url, sim } = await startApp(t)
   const head = `POST ${cancelPath(demo.safeId)} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n`
   const client = rawClient(url, `${head}x`)
-  for (let i = 0; i < 500 && client.received() === ''; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  await eventually('an answer', () => client.received() !== '')
   t.equal(answerIn(client.received()).status, 415)
   // More than any buffer would hold; only then the next request on the same connection.
   client.socket.write('x'.repeat(99_999))

@@ -57,6 +57,12 @@ t.test('the default app has no tracing plugin, hook, decorator or channel subscr
   // The same checks see tracing when it is on, so the ones above can fail.
   const otlp = await startOtlpReceiver()
   t.teardown(async () => await otlp.close())
+  // The exporter reads its endpoint from the environment too; the test leaves it as it found it.
+  const endpointBefore = process.env.OTEL_EXPORTER_OTLP_ENDPOINT
+  t.teardown(() => {
+    if (endpointBefore === undefined) delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT
+    else process.env.OTEL_EXPORTER_OTLP_ENDPOINT = endpointBefore
+  })
   process.env.OTEL_EXPORTER_OTLP_ENDPOINT = otlp.url
   const config = testConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url })
   t.same(config.tracing, { protocol: 'http/protobuf' })

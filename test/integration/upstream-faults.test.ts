@@ -1,6 +1,7 @@
 import t from 'tap'
 import { SEED } from '../../src/simulator/seed.js'
 import type { Fault } from '../../src/simulator/faults.js'
+import { eventually } from '../helpers/eventually.js'
 import { call, cancelPath, startStack } from '../helpers/stack.js'
 
 const { demo } = SEED
@@ -131,7 +132,7 @@ t.test('a lookup that hangs → 504 and the simulator sees the connection droppe
   const answer = await call(url, `/orders/${demo.safeId}/items`)
   t.equal(answer.status, 504)
   t.equal(answer.body.code, 'UPSTREAM_TIMEOUT')
-  for (let i = 0; i < 50 && sim.stats().abortedRequests === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  await eventually('the simulator to see the call dropped', () => sim.stats().abortedRequests > 0)
   t.equal(sim.stats().abortedRequests, 1)
 })
 

@@ -5,7 +5,8 @@ import { startSimulator } from '../../src/simulator/server.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import type { Fault } from '../../src/simulator/faults.js'
 import { SEED } from '../../src/simulator/seed.js'
-import { cancel, cancelUrl, get, GUID, orderUrl, raw, statusOf, until } from './helpers.js'
+import { eventually } from '../helpers/eventually.js'
+import { cancel, cancelUrl, get, GUID, orderUrl, raw, statusOf } from './helpers.js'
 
 const sim = await startSimulator()
 t.teardown(() => sim.close())
@@ -157,7 +158,7 @@ t.test('close-keepalive: a normal answer with Connection: close', async t => {
   t.equal(res.status, 200)
   t.equal(JSON.parse(res.text).Id, demo.safeId)
   t.equal(res.headers.connection, 'close')
-  await until(() => own.stats().openConnections === 0)
+  await eventually('own.stats().openConnections === 0', () => own.stats().openConnections === 0)
   t.equal(own.stats().openConnections, 0, 'the server closed the kept-alive socket')
   t.equal(own.stats().maxOpenConnections, 1, 'the same socket served both calls')
   own.enqueueFault({ kind: 'close-keepalive' })
@@ -189,10 +190,10 @@ async function statusAfterAnEqualWait (sim: Simulator, delayMs = 0): Promise<str
 async function abandonedCancel (t: Test, sim: Simulator): Promise<void> {
   const ac = new AbortController()
   const pending = fetch(cancelUrl(sim, demo.gootenId), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: cancelBody, signal: ac.signal })
-  await until(() => sim.calls.some(c => c.itemIds !== undefined))
+  await eventually('sim.calls.some(c => c.itemIds !== undefined)', () => sim.calls.some(c => c.itemIds !== undefined))
   ac.abort()
   await t.rejects(pending)
-  await until(() => sim.stats().abortedRequests === 1)
+  await eventually('sim.stats().abortedRequests === 1', () => sim.stats().abortedRequests === 1)
 }
 
 t.test('delay: a client that leaves meanwhile is counted aborted and nothing is applied', async t => {
@@ -232,13 +233,13 @@ t.test('hang: never answers; counted aborted when the client gives up', async t 
   const ac = new AbortController()
   let settled = false
   const pending = fetch(orderUrl(sim, demo.safeId), { signal: ac.signal }).finally(() => { settled = true })
-  await until(() => sim.callCount('getOrder') === 1)
+  await eventually('sim.callCount(\'getOrder\') === 1', () => sim.callCount('getOrder') === 1)
   t.equal((await lookup()).status, 200, 'a later call is answered normally')
   t.notOk(settled, 'while the first still hangs')
   t.equal(sim.stats().abortedRequests, 0)
   ac.abort()
   await t.rejects(pending)
-  await until(() => sim.stats().abortedRequests === 1)
+  await eventually('sim.stats().abortedRequests === 1', () => sim.stats().abortedRequests === 1)
   t.equal(sim.stats().abortedRequests, 1)
 })
 

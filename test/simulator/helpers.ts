@@ -96,10 +96,3 @@ export function raw (url: string, options: { method?: string, headers?: Record<s
     req.end(options.body)
   })
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
-
-/** Poll until `check()` is true or about `ms` passed; the caller asserts afterwards. */
-export async function until (check: () => boolean, ms = 2000): Promise<void> {
-  for (let i = 0; i < ms / 5 && !check(); i++) await sleep(5)
-}

@@ -1,25 +1,21 @@
 import t from 'tap'
-import { connect } from 'node:net'
 import type { Socket } from 'node:net'
 import { Agent } from 'node:http'
 import { startSimulator } from '../../src/simulator/server.js'
 import type { Simulator } from '../../src/simulator/server.js'
 import { FaultError } from '../../src/simulator/faults.js'
 import { SEED, item, order } from '../../src/simulator/seed.js'
-import { cancel, cancelUrl, creds, get, orderUrl, raw, until } from './helpers.js'
+import { eventually } from '../helpers/eventually.js'
+import { rawClient } from '../helpers/raw-http.js'
+import { cancel, cancelUrl, creds, get, orderUrl, raw } from './helpers.js'
 
 const { demo } = SEED
 
-/** A raw TCP client, for requests node's own client will not send. */
+/** A raw connection (the tests' one helper), for requests node's own client will not send. */
 async function tcp (sim: Simulator, text: string): Promise<{ socket: Socket, closed: Promise<string> }> {
-  const socket = connect(sim.port, '127.0.0.1')
-  await new Promise(resolve => socket.once('connect', resolve))
-  let received = ''
-  socket.on('data', (d: Buffer) => { received += d.toString() })
-  socket.on('error', () => {})
-  const closed = new Promise<string>(resolve => socket.once('close', () => resolve(received)))
-  socket.write(text)
-  return { socket, closed }
+  const client = rawClient(sim.url, text)
+  await client.connected
+  return { socket: client.socket, closed: client.closed.then(() => client.received()) }
 }
 
 const cancelHead = (sim: Simulator, framing: string): string =>
@@ -54,17 +50,17 @@ t.test('stats count open sockets, the high-water mark and aborted requests', asy
   sim.enqueueFault({ kind: 'hang', times: 3 })
   const controllers = [new AbortController(), new AbortController(), new AbortController()]
   const pending = controllers.map(ac => raw(orderUrl(sim, demo.safeId), { signal: ac.signal }))
-  await until(() => sim.callCount('getOrder') === 3)
+  await eventually('sim.callCount(\'getOrder\') === 3', () => sim.callCount('getOrder') === 3)
   t.same(sim.stats(), { openConnections: 3, maxOpenConnections: 3, abortedRequests: 0 })
   controllers[0]?.abort()
   await t.rejects(pending[0] as Promise<unknown>)
-  await until(() => sim.stats().openConnections === 2)
+  await eventually('sim.stats().openConnections === 2', () => sim.stats().openConnections === 2)
   t.same(sim.stats(), { openConnections: 2, maxOpenConnections: 3, abortedRequests: 1 })
   sim.reset()
   t.same(sim.stats(), { openConnections: 2, maxOpenConnections: 2, abortedRequests: 0 }, 'reset: high-water mark restarts from the open count')
   for (const ac of controllers.slice(1)) ac.abort()
   await Promise.allSettled(pending)
-  await until(() => sim.stats().openConnections === 0)
+  await eventually('sim.stats().openConnections === 0', () => sim.stats().openConnections === 0)
   t.same(sim.stats(), { openConnections: 0, maxOpenConnections: 2, abortedRequests: 2 })
 })
 
@@ -75,7 +71,7 @@ t.test('keepAliveTimeoutMs closes idle kept-alive sockets', async t => {
   t.teardown(() => agent.destroy())
   t.equal((await raw(orderUrl(sim, demo.safeId), { agent })).status, 200)
   t.equal(sim.stats().openConnections, 1)
-  await until(() => sim.stats().openConnections === 0)
+  await eventually('sim.stats().openConnections === 0', () => sim.stats().openConnections === 0)
   t.equal(sim.stats().openConnections, 0)
 })
 
@@ -86,7 +82,7 @@ t.test('close() ends hanging and delayed requests and resolves; calling it again
   const hanging = raw(orderUrl(sim, demo.safeId))
   const delayed = raw(cancelUrl(sim, demo.gootenId), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"Ids":[6924457]}' })
   // The cancel's ids are recorded once its body is read, just before its delay starts.
-  await until(() => sim.callCount('getOrder') === 1 && sim.calls.some(c => c.itemIds !== undefined))
+  await eventually('sim.callCount(\'getOrder\') === 1 && sim.calls.some(c => c.itemIds !== undefined)', () => sim.callCount('getOrder') === 1 && sim.calls.some(c => c.itemIds !== undefined))
   const closing = sim.close()
   t.equal(sim.close(), closing, 'the same promise')
   await closing
@@ -102,7 +98,7 @@ t.test('request bodies: chunked bodies are read; oversized bodies destroy the so
   const body = JSON.stringify({ Ids: [demo.items.new] })
   const chunked = await tcp(sim, cancelHead(sim, 'Transfer-Encoding: chunked') +
     `${(body.length).toString(16)}\r\n${body}\r\n0\r\n\r\n`)
-  await until(() => sim.cancelsApplied === 1)
+  await eventually('sim.cancelsApplied === 1', () => sim.cancelsApplied === 1)
   t.equal(sim.cancelsApplied, 1, 'chunked cancel applied')
   chunked.socket.end()
   t.match(await chunked.closed, /^HTTP\/1\.1 200 OK/)
@@ -129,9 +125,9 @@ t.test('a client leaving mid-body counts as aborted; nothing applied', async t =
   const sim = await startSimulator()
   t.teardown(() => sim.close())
   const partial = await tcp(sim, cancelHead(sim, 'Content-Length: 100') + '{"Ids":[')
-  await until(() => sim.callCount('cancelItems') === 1)
+  await eventually('sim.callCount(\'cancelItems\') === 1', () => sim.callCount('cancelItems') === 1)
   partial.socket.destroy()
-  await until(() => sim.stats().abortedRequests === 1)
+  await eventually('sim.stats().abortedRequests === 1', () => sim.stats().abortedRequests === 1)
   t.equal(sim.stats().abortedRequests, 1)
   t.equal(sim.cancelsApplied, 0)
   t.notOk('itemIds' in (sim.calls[0] as object))

@@ -240,8 +240,25 @@ t.test('REDIS_URL', async (t) => {
   refuses(t, env({ REDIS_URL: 'cache:6379' }), 'REDIS_URL', ['cache:6379'])
 })
 
-t.test('several problems: one line naming the first, no values', async (t) => {
+t.test('several problems: one line naming every one, in order, no values', async (t) => {
   refuses(t, { PORT: 'abc-QQ' }, 'GOOTEN_RECIPE_ID', ['abc-QQ'])
+  const environment = {
+    GOOTEN_PARTNER_BILLING_KEY: BILLING,
+    PORT: '70000',
+    LOG_LEVEL: 'loud-QQ',
+    REDIS_URL: 'cache:6379',
+    GOOTEN_BASE_URL: 'http://gooten.example/path-QQ',
+    API_KEYS: 'a:short-QQ'
+  }
+  const error = t.throws(() => loadConfig(environment)) as ConfigError
+  t.equal(error.name, 'ConfigError')
+  t.same(error.message.split('; ').map((problem) => problem.split(' ')[0]),
+    ['GOOTEN_RECIPE_ID', 'PORT', 'LOG_LEVEL', 'REDIS_URL', 'GOOTEN_BASE_URL', 'API_KEYS'], 'each bad variable named once, in one message')
+  for (const value of Object.values(environment)) t.notOk(error.message.includes(value), `no ${JSON.stringify(value)}`)
+})
+
+t.test('a check beyond the schema fails alone: its message alone', async (t) => {
+  t.throws(() => loadConfig(env({ API_KEYS: 'nonsense' })), { name: 'ConfigError', message: /^API_KEYS must be a list of name:key\[:ro\]/ })
 })
 
 t.test('an unexpected failure while reading the environment says nothing of it', async (t) => {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Pool } from 'undici'
+import type { Teardown } from '../../helpers/stack.js'
 
 /** One request as the server saw it; `url` is the raw request target, exactly as sent. */
 export interface Received {
@@ -18,8 +19,6 @@ export interface TestServer {
   /** A Pool for this origin, closed at teardown. */
   pool: Pool
 }
-
-interface Teardown { teardown: (fn: () => unknown) => void }
 
 /** A loopback HTTP server answering each request with `handler(req, res, index)` (index from 0). */
 export async function startServer (t: Teardown, handler: Handler): Promise<TestServer> {

@@ -6,6 +6,7 @@ t.test('a caller label is a configured name, anonymous, or other: never an ident
   const label = callerLabeller(['support', 'dashboard'])
   t.equal(label('support'), 'support')
   t.equal(label('anonymous'), 'anonymous')
+  t.equal(label(undefined), 'anonymous', 'no caller identified (a missing or wrong key)')
   t.equal(label('user@example.com'), 'other', 'e.g. a token subject')
   t.equal(label('writer-key-0123456789abcdef'), 'other')
 })
