@@ -188,7 +188,6 @@ function checked<T> (problems: string[], check: () => T): T | undefined {
 interface AjvIssue {
   instancePath: string
   message?: string
-  params: { missingProperty?: string }
 }
 
 function describe (issue: AjvIssue): string {
@@ -345,7 +344,8 @@ function schemaProblems (error: unknown): string[] {
   const issues = (error as { errors?: AjvIssue[] }).errors ?? []
   const byVariable = new Map<string, string>()
   for (const issue of issues) {
-    const variable = issue.params.missingProperty ?? issue.instancePath.slice(1).split('/')[0] ?? ''
+    // Every variable has a default or is optional, so an issue is always about a value: `/PORT`.
+    const variable = issue.instancePath.slice(1)
     if (!byVariable.has(variable)) byVariable.set(variable, describe(issue))
   }
   return byVariable.size === 0 ? ['configuration is invalid'] : [...byVariable.values()]

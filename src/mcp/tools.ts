@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js'
+import { CANCELLABLE_STATUSES } from '../cancellation/status-policy.js'
 import { failed, type PreviewedCancellations, type ToolOutcome, type ToolRequest } from './previewed-cancellations.js'
 import { asZod, ConfirmInput, ConfirmOutput, ListOrderItemsInput, OrderItemsOutput, PreviewInput, PreviewOutput } from './schemas.js'
 
@@ -12,7 +13,7 @@ export interface ToolsOptions {
   counted: (tool: ToolName, outcome: 'ok' | 'tool_error') => void
 }
 
-const STATUSES = 'Only items in a pre-production status (New, Hold, Pending, ReadyForAccounting, ReadyForImageDI, NeedsManualApproval, NeedsPersonalization, AccountingIssue, AddressIssue, ImageIssue, HoldByCIImageIssue) can be cancelled; an item in production, shipped or otherwise past pre-production cannot.'
+const STATUSES = `Only items in a pre-production status (${CANCELLABLE_STATUSES.join(', ')}) can be cancelled; an item in production, shipped or otherwise past pre-production cannot.`
 
 /** Read by the host's model before any tool: the rules it must follow. */
 export const INSTRUCTIONS = [
@@ -44,14 +45,46 @@ const DESCRIPTIONS: Record<ToolName, string> = {
   ].join(' ')
 }
 
-// Built once: converting the schemas costs more than serving a request.
-const SCHEMAS = {
-  listInput: asZod(ListOrderItemsInput),
-  listOutput: asZod(OrderItemsOutput),
-  previewInput: asZod(PreviewInput),
-  previewOutput: asZod(PreviewOutput),
-  confirmInput: asZod(ConfirmInput),
-  confirmOutput: asZod(ConfirmOutput)
+type Outcome = ToolOutcome<Record<string, unknown>>
+
+interface Tool {
+  title: string
+  annotations: ToolAnnotations
+  /** Input and output as zod schemas, built once: converting them costs more than serving a request. */
+  schemas: [ReturnType<typeof asZod>, ReturnType<typeof asZod>]
+  /** The arguments are the input schema's: the SDK has checked them before the call. */
+  call: (previews: PreviewedCancellations, request: ToolRequest, args: unknown) => Promise<Outcome>
+  summary: (result: Record<string, unknown>) => string
+}
+
+const READS = { readOnlyHint: true, openWorldHint: true }
+const orderAndItems = ({ orderId, itemIds }: Static<typeof PreviewInput>): [string, number[]] => [orderId, itemIds]
+
+const TOOLS: Record<ToolName, Tool> = {
+  list_order_items: {
+    title: 'List an order\'s items',
+    annotations: READS,
+    schemas: [asZod(ListOrderItemsInput), asZod(OrderItemsOutput)],
+    call: async (previews, request, args) => await previews.list(request, (args as Static<typeof ListOrderItemsInput>).orderId),
+    summary: () => 'The order\'s items:'
+  },
+  preview_cancellation: {
+    title: 'Preview cancelling items (dry run)',
+    annotations: READS,
+    schemas: [asZod(PreviewInput), asZod(PreviewOutput)],
+    call: async (previews, request, args) => await previews.preview(request, ...orderAndItems(args as Static<typeof PreviewInput>)),
+    summary: previewSummary
+  },
+  confirm_cancellation: {
+    title: 'Confirm a previewed cancellation (irreversible)',
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+    schemas: [asZod(ConfirmInput), asZod(ConfirmOutput)],
+    call: async (previews, request, args) => {
+      const { confirmation, reason } = args as Static<typeof ConfirmInput>
+      return await previews.confirm(request, confirmation, reason)
+    },
+    summary: confirmSummary
+  }
 }
 
 /** What the person and the model read: a sentence, then the whole result as JSON (structuredContent holds it too). */
@@ -77,50 +110,27 @@ function confirmSummary (result: Record<string, unknown>): string {
 export function mcpServerFor (request: ToolRequest, { previews, counted }: ToolsOptions): McpServer {
   const server = new McpServer({ name: 'gooten-order-proxy', version: '1.0.0' }, { instructions: INSTRUCTIONS })
 
-  const run = async (tool: ToolName, answer: () => Promise<ToolOutcome<Record<string, unknown>>>, summary: (result: Record<string, unknown>) => string): Promise<CallToolResult> => {
-    let outcome: ToolOutcome<Record<string, unknown>>
-    try {
-      outcome = await answer()
-    } catch (error) {
-      const { unexpected, retryable: _retryable, ...problem } = failed(error)
-      if (unexpected) request.log.error({ err: error, tool }, 'unhandled error in an MCP tool')
-      outcome = problem
-    }
-    counted(tool, outcome.ok ? 'ok' : 'tool_error')
-    return rendered(outcome, summary, request.requestId)
+  for (const [name, tool] of Object.entries(TOOLS) as Array<[ToolName, Tool]>) {
+    server.registerTool(name, {
+      title: tool.title,
+      description: DESCRIPTIONS[name],
+      inputSchema: tool.schemas[0],
+      outputSchema: tool.schemas[1],
+      annotations: tool.annotations
+    }, async (args) => await run(name, tool, args))
   }
 
-  server.registerTool('list_order_items', {
-    title: 'List an order\'s items',
-    description: DESCRIPTIONS.list_order_items,
-    inputSchema: SCHEMAS.listInput,
-    outputSchema: SCHEMAS.listOutput,
-    annotations: { readOnlyHint: true, openWorldHint: true }
-  }, async (args) => {
-    const { orderId } = args as Static<typeof ListOrderItemsInput>
-    return await run('list_order_items', async () => await previews.list(request, orderId), () => 'The order\'s items:')
-  })
-
-  server.registerTool('preview_cancellation', {
-    title: 'Preview cancelling items (dry run)',
-    description: DESCRIPTIONS.preview_cancellation,
-    inputSchema: SCHEMAS.previewInput,
-    outputSchema: SCHEMAS.previewOutput,
-    annotations: { readOnlyHint: true, openWorldHint: true }
-  }, async (args) => {
-    const { orderId, itemIds } = args as Static<typeof PreviewInput>
-    return await run('preview_cancellation', async () => await previews.preview(request, orderId, itemIds), previewSummary)
-  })
-
-  server.registerTool('confirm_cancellation', {
-    title: 'Confirm a previewed cancellation (irreversible)',
-    description: DESCRIPTIONS.confirm_cancellation,
-    inputSchema: SCHEMAS.confirmInput,
-    outputSchema: SCHEMAS.confirmOutput,
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true }
-  }, async (args) => {
-    const { confirmation, reason } = args as Static<typeof ConfirmInput>
-    return await run('confirm_cancellation', async () => await previews.confirm(request, confirmation, reason), confirmSummary)
-  })
+  async function run (name: ToolName, tool: Tool, args: unknown): Promise<CallToolResult> {
+    let outcome: Outcome
+    try {
+      outcome = await tool.call(previews, request, args)
+    } catch (error) {
+      const { unexpected, retryable: _retryable, ...problem } = failed(error)
+      if (unexpected) request.log.error({ err: error, tool: name }, 'unhandled error in an MCP tool')
+      outcome = problem
+    }
+    counted(name, outcome.ok ? 'ok' : 'tool_error')
+    return rendered(outcome, tool.summary, request.requestId)
+  }
   return server
 }

@@ -21,12 +21,20 @@ const INTRODUCTION = [
 // Our own mark instead of Swagger's: the service's initials, in the page's tab.
 const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1b5e4a"/><text x="16" y="21" font-family="sans-serif" font-size="13" font-weight="bold" fill="#fff" text-anchor="middle">GOP</text></svg>'
 
+/**
+ * Every problem answer has the Problem schema's shape, and each status's description says what its
+ * codes mean and what to do: the page shows the example of the success and of the problems that list
+ * items (409, 422), and leaves the others to the Problem schema, which halves the cancel operation's
+ * height. The OpenAPI document keeps every example.
+ */
+const PAGE_CSS = '.responses-table tr.response:not([data-code="200"]):not([data-code="409"]):not([data-code="422"]) :is(.response-controls, .model-example) { display: none; }'
+
 const seconds = (description: string, example: number) => ({ description, schema: { type: 'integer' as const, minimum: 0 }, example })
 
 /** Response headers, documented once under components and referred to by the answers that carry them. */
 const RESPONSE_HEADERS = {
   'X-Request-Id': {
-    description: 'The request id (yours when safe to echo, else generated); also `requestId` in a problem.',
+    description: 'The request id (yours when safe to echo, else generated), on every answer; also `requestId` in a problem.',
     required: true,
     schema: { type: 'string' as const, pattern: REQUEST_ID_PATTERN },
     example: 'b1f0c3a2-9d7e-4c1a-8f55-2f0d6f1e9a10'
@@ -57,11 +65,11 @@ interface Operation {
 }
 
 /**
- * Says which answers carry which header: X-Request-Id every one (request-log), WWW-Authenticate a
- * 401, Retry-After the 409, 429 and 503 problems that can wait it out. RateLimit-* and
- * Idempotency-Replayed come on more answers than are listed (every /orders answer; every kept
- * answer): they are listed where a caller acts on them, the 200 and the 429, and their
- * descriptions say the rest, so that Swagger UI does not repeat their rows under every problem.
+ * Says which answers carry which header: WWW-Authenticate a 401, Retry-After the 409, 429 and 503
+ * problems that can wait it out. X-Request-Id, RateLimit-* and Idempotency-Replayed come on more
+ * answers than are listed (every answer; every /orders answer; every kept answer): they are listed
+ * where a caller reads them, the 200 (and the 429 for RateLimit-*), and their descriptions say the
+ * rest, so that Swagger UI does not repeat their rows under every problem.
  */
 function attachResponseHeaders (document: { paths: Record<string, Record<string, Operation>> }): void {
   for (const pathItem of Object.values(document.paths)) {
@@ -69,12 +77,12 @@ function attachResponseHeaders (document: { paths: Record<string, Record<string,
       const rateLimited = operation.tags?.includes('orders') === true
       const idempotent = operation.parameters?.some((parameter) => parameter.in === 'header' && parameter.name === 'idempotency-key') === true
       for (const [status, response] of Object.entries(operation.responses)) {
-        const names: HeaderName[] = ['X-Request-Id']
+        const names: HeaderName[] = status === '200' ? ['X-Request-Id'] : []
         if (status === '401' || status === '403') names.push('WWW-Authenticate')
         if (['409', '429', '503'].includes(status)) names.push('Retry-After')
         if (rateLimited && (status === '200' || status === '429')) names.push('RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset')
         if (idempotent && status === '200') names.push('Idempotency-Replayed')
-        response.headers = Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]))
+        if (names.length > 0) response.headers = Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]))
       }
     }
   }
@@ -133,7 +141,8 @@ export default fp(async function openapi (app) {
       uiConfig: { layout: 'BaseLayout' },
       theme: {
         title: `${TITLE}: cancel Gooten order items`,
-        favicon: [{ filename: 'favicon.svg', rel: 'icon', sizes: 'any', type: 'image/svg+xml', content: Buffer.from(FAVICON) }]
+        favicon: [{ filename: 'favicon.svg', rel: 'icon', sizes: 'any', type: 'image/svg+xml', content: Buffer.from(FAVICON) }],
+        css: [{ filename: 'gooten-order-proxy.css', content: PAGE_CSS }]
       },
       ...(signIn === undefined
         ? {}

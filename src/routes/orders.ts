@@ -26,7 +26,7 @@ const CANCEL_DESCRIPTION = [
   '',
   '**All or nothing:** when any requested item is not in the order (422), or past pre-production or listed by Gooten twice with different statuses (409), nothing is forwarded. Otherwise one cancel call goes to Gooten, and an item counts as cancelled only when Gooten confirms it.',
   '',
-  'A 200 answer\'s `outcome` and each item\'s `result` are explained in the CancelResult and ItemResult schemas below. Send an `Idempotency-Key` so that a retry never cancels twice.',
+  'A 200 answer\'s `outcome` and each item\'s `result` are explained in the CancelResult and ItemResult schemas below; every other answer is a Problem (`application/problem+json`), and each status below says what its codes mean and what to do. Send an `Idempotency-Key` so that a retry never cancels twice.',
   '',
   '**Scope:** `orders:cancel`; a dry run (`?dryRun=true`) needs `orders:read` only.'
 ].join('\n')

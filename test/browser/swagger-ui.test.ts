@@ -107,6 +107,18 @@ t.test('Swagger UI in a real browser: the cancel operation, Try it out, 200 and 
   // Expanded, it tells which statuses can be cancelled: the status policy's list.
   const description = await operation.locator('.opblock-description-wrapper').first().innerText()
   for (const status of CANCELLABLE_STATUSES) t.match(description, status, `${status} is listed as cancellable`)
+  // Each answer says what its codes mean and what to do; examples only where items matter, the rest
+  // share the Problem schema: the expanded operation is half as tall as with an example on every row
+  // (9,830 px at this width).
+  const rows = operation.locator('.responses-table tr.response')
+  await rows.first().waitFor()
+  const answers = (await rows.allInnerTexts()).join('\n')
+  for (const code of ['CANCEL_IN_DOUBT', 'ORDER_UNREADABLE', 'IDEMPOTENCY_KEY_REUSED', 'STORE_UNAVAILABLE']) t.match(answers, code, `${code} is explained`)
+  t.match(answers, /CANCEL_IN_DOUBT.*Retry after Retry-After/, 'with what to do')
+  const withExample = await rows.filter({ has: page.locator('.model-example:visible') }).evaluateAll((found) => found.map((row) => row.getAttribute('data-code')))
+  t.same(withExample, ['200', '409', '422'], 'examples of the success and of the problems that list items')
+  const height = (await operation.boundingBox())?.height ?? Infinity
+  t.ok(height <= 9830 / 2, `the expanded operation is ${Math.round(height)} px tall`)
   const requestBody = operation.locator('.opblock-section-request-body')
   await requestBody.locator('button[data-name="model"]').click()
   const schema = await requestBody.locator('.model-box').innerText()

@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { stringify } from 'yaml'
 import { SEED } from '../../src/simulator/seed.js'
 import { eventually } from '../helpers/eventually.js'
+import { freePort } from '../helpers/free-port.js'
 import { ruleGroups } from '../helpers/monitoring.js'
 import { call, startStack } from '../helpers/stack.js'
 
@@ -16,17 +16,6 @@ import { call, startStack } from '../helpers/stack.js'
 const ALERT = 'GootenProxyCircuitOpen'
 
 interface PrometheusAlert { labels: Record<string, string>, annotations: Record<string, string>, state: string }
-
-/** A loopback port free a moment ago: prometheus cannot be told to pick one itself. */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 /** Starts prometheus on a free port; another process may take that port first, so a few tries. */
 async function startPrometheus (t: { teardown: (fn: () => unknown) => void }, directory: string): Promise<string> {

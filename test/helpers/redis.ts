@@ -1,18 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer, connect } from 'node:net'
+import { connect } from 'node:net'
+import { freePort } from './free-port.js'
 import { Redis } from 'ioredis'
-
-/** A free loopback port, found by binding port 0 and letting it go. */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 async function answersPing (port: number): Promise<boolean> {
   return await new Promise((resolve) => {

@@ -2,25 +2,16 @@
 // after its client hung up): the item stays in doubt, and no replica forwards it again meanwhile.
 // Two real service processes, one Redis, the simulator playing the late apply.
 import t from 'tap'
-import type { Simulator } from '../../src/simulator/server.js'
 import { startSimulator } from '../../src/simulator/server.js'
 import { checkedFetch } from '../helpers/contract.js'
 import { eventually } from '../helpers/eventually.js'
+import { freshItem, statusAtGooten } from '../helpers/fresh-orders.js'
 import { listeningUrl, runServer } from '../helpers/process.js'
 import { redisForTest } from '../helpers/redis.js'
 import { call, cancelPath, processEnv, startStack, TEST_BILLING_KEY, TEST_RECIPE_ID, type JsonAnswer } from '../helpers/stack.js'
 
 // Two service processes start from source (compiled on start): slow on a busy machine.
 t.setTimeout(900_000)
-
-/** A new order with two New items no other test touches, and its first item. */
-function freshItem (sim: Simulator): { orderId: string, itemId: number } {
-  const order = sim.freshOrder()
-  return { orderId: order.Id, itemId: order.Items[0]?.Images?.[0]?.OrderItemId as number }
-}
-
-const statusAtGooten = (sim: Simulator, orderId: string, itemId: number): unknown =>
-  sim.order(orderId)?.Items.find((item) => item.Images?.[0]?.OrderItemId === itemId)?.Status
 
 async function cancel (url: string, orderId: string, itemId: number, headers: Record<string, string> = {}): Promise<JsonAnswer> {
   return await call(url, cancelPath(orderId), { body: { itemIds: [itemId] }, headers })

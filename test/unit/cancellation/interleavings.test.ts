@@ -18,6 +18,18 @@ const SAFE_ID = '13-f91acc87-bd23-40df-91f4-72dad9a3c971'
 const GOOTEN_ID = 520718
 const STATUSES: ReadonlyArray<[number, string]> = [[1, 'New'], [2, 'Hold'], [3, 'Pending']]
 
+/** Gooten's answer to a lookup: the statuses as they are when it is read, the read and its answer two scheduled steps. */
+async function scheduledLookup (s: fc.Scheduler, statuses: ReadonlyMap<number, string>, orderId: string): Promise<GootenOrder> {
+  await s.schedule(Promise.resolve(), `lookup ${orderId} reaches Gooten`)
+  const snapshot: GootenOrder = {
+    safeId: SAFE_ID,
+    gootenId: GOOTEN_ID,
+    items: [...statuses].map(([itemId, status]) => ({ itemId, sku: null, quantity: 1, status }))
+  }
+  await s.schedule(Promise.resolve(), `lookup ${orderId} answered`)
+  return snapshot
+}
+
 /**
  * One Gooten order, reachable by either id form. A call reads or changes the order when it
  * reaches Gooten, and its answer comes back later: the scheduler decides both moments.
@@ -29,14 +41,7 @@ class ScheduledGooten implements GootenGateway {
   constructor (private readonly s: fc.Scheduler, private readonly recancel: 'success' | 'error') {}
 
   async getOrder (orderId: string): Promise<GootenOrder> {
-    await this.s.schedule(Promise.resolve(), `lookup ${orderId} reaches Gooten`)
-    const snapshot: GootenOrder = {
-      safeId: SAFE_ID,
-      gootenId: GOOTEN_ID,
-      items: [...this.statuses].map(([itemId, status]) => ({ itemId, sku: null, quantity: 1, status }))
-    }
-    await this.s.schedule(Promise.resolve(), `lookup ${orderId} answered`)
-    return snapshot
+    return await scheduledLookup(this.s, this.statuses, orderId)
   }
 
   async cancelItems (_gootenId: number, itemIds: readonly number[]): Promise<GootenCancelReply> {
@@ -175,14 +180,7 @@ class LateGooten implements GootenGateway {
   ) {}
 
   async getOrder (orderId: string): Promise<GootenOrder> {
-    await this.s.schedule(Promise.resolve(), `lookup ${orderId} reaches Gooten`)
-    const snapshot: GootenOrder = {
-      safeId: SAFE_ID,
-      gootenId: GOOTEN_ID,
-      items: [...this.statuses].map(([itemId, status]) => ({ itemId, sku: null, quantity: 1, status }))
-    }
-    await this.s.schedule(Promise.resolve(), `lookup ${orderId} answered`)
-    return snapshot
+    return await scheduledLookup(this.s, this.statuses, orderId)
   }
 
   async cancelItems (_gootenId: number, itemIds: readonly number[], context: CallContext): Promise<GootenCancelReply> {
