@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { ANONYMOUS, type CallerContext } from '../auth/caller.js'
 import { CallerAuthenticator } from '../auth/authenticator.js'
-import { IdentityProvider } from '../auth/identity-provider.js'
+import type { IdentityProvider } from '../auth/identity-provider.js'
 import { StaticKeyRing } from '../auth/static-keys.js'
 import type { ProblemError } from '../problems/problem-error.js'
 
@@ -61,9 +61,10 @@ export default fp<AuthenticationOptions>(async function authentication (app, opt
     }
     return ring
   }
+  // Loaded only with a provider configured: jose and the discovery code are not needed otherwise.
   const identityProvider = config.oidc === undefined
     ? undefined
-    : new IdentityProvider({
+    : new (await import('../auth/identity-provider.js')).IdentityProvider({
       config: config.oidc,
       log: app.log,
       onJwksFetch: (outcome) => app.metrics.jwksFetch(outcome),

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
-import { Pool, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
+import Pool from 'undici/lib/dispatcher/pool.js'
 import type { OrderLocks } from '../cancellation/ports.js'
 import { CancellationService } from '../cancellation/service.js'
 import { Bulkhead } from '../gooten/bulkhead.js'

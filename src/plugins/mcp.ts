@@ -1,11 +1,15 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import { isReadOnly } from '../auth/caller.js'
 import { toProblem } from '../http/error-mapping.js'
 import { PROBLEMS } from '../problems/catalogue.js'
 import { ProblemError } from '../problems/problem-error.js'
 import { PreviewedCancellations, type ToolRequest } from '../mcp/previewed-cancellations.js'
-import { mcpServerFor, type ToolName } from '../mcp/tools.js'
+import type { ToolName } from '../mcp/tools.js'
+
+// The MCP SDK and zod cost some 30 MB of memory: loaded on the first /mcp request, so that a replica
+// no assistant calls never holds them.
+let endpoint: Promise<typeof import('../mcp/endpoint.js')> | undefined
+const loadEndpoint = async (): Promise<typeof import('../mcp/endpoint.js')> => await (endpoint ??= import('../mcp/endpoint.js'))
 
 export interface McpOptions {
   /** Epoch milliseconds, for confirmations' expiry; tests move it. */
@@ -26,9 +30,8 @@ function webRequest (request: FastifyRequest): Request {
 }
 
 /**
- * POST /mcp: the Model Context Protocol's Streamable HTTP transport, stateless (a fresh server and
- * transport per request, so any replica serves any request), answering JSON rather than event
- * streams. It sits in the order routes' scope: the same caller keys, rate limits and deadline.
+ * POST /mcp: the Model Context Protocol's Streamable HTTP transport, stateless (mcp/endpoint.ts).
+ * It sits in the order routes' scope: the same caller keys, rate limits and deadline.
  */
 const mcp: FastifyPluginAsync<McpOptions> = async (app, options) => {
   const { stores, cancellation, config, metrics } = app
@@ -70,25 +73,16 @@ const mcp: FastifyPluginAsync<McpOptions> = async (app, options) => {
       upstream: app.callContext(request),
       log: request.log
     }
-    const server = mcpServerFor(toolRequest, {
-      previews,
-      counted: (tool: ToolName, outcome) => {
-        if (tools.length === 0) request.accessDetails = { mcp: tools }
-        tools.push(`${tool}:${outcome}`)
-        metrics.mcpToolCall(tool, outcome)
-      }
-    })
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
-    await server.connect(transport)
-    try {
-      const response = await transport.handleRequest(webRequest(request), { parsedBody: request.body })
-      reply.code(response.status)
-      response.headers.forEach((value, name) => { reply.header(name, value) })
-      const text = await response.text()
-      return await reply.send(text === '' ? undefined : text)
-    } finally {
-      await server.close()
+    const counted = (tool: ToolName, outcome: 'ok' | 'tool_error'): void => {
+      if (tools.length === 0) request.accessDetails = { mcp: tools }
+      tools.push(`${tool}:${outcome}`)
+      metrics.mcpToolCall(tool, outcome)
     }
+    const { answerMcp } = await loadEndpoint()
+    const answer = await answerMcp(toolRequest, { previews, counted }, webRequest(request), request.body)
+    reply.code(answer.status)
+    answer.headers.forEach((value, name) => { reply.header(name, value) })
+    return await reply.send(answer.text === '' ? undefined : answer.text)
   })
 
   // Stateless: no event stream to open with GET and no session to end with DELETE (the specification's 405).
