@@ -1,6 +1,5 @@
 import fp from 'fastify-plugin'
-import type { Dispatcher } from 'undici'
-import Pool from 'undici/lib/dispatcher/pool.js'
+import { Pool, type Dispatcher } from 'undici'
 import type { OrderLocks } from '../cancellation/ports.js'
 import { CancellationService } from '../cancellation/service.js'
 import { Bulkhead } from '../gooten/bulkhead.js'
