@@ -13,12 +13,16 @@ type Duty = typeof DUTIES[number]
 const STAND_INS: Record<string, string> = {
   metrics: `import fp from 'fastify-plugin'
 const nothing = () => {}
+// Every counter, gauge and histogram the service calls becomes a no-op, whatever its name.
 export default fp(async function metrics (app) {
-  app.decorate('metrics', { callFinished: nothing, retried: nothing, inFlight: nothing, circuit: nothing })
+  app.decorate('metrics', new Proxy({}, { get: () => nothing }))
+  app.decorateRequest('answerOutcome', undefined)
+  app.decorateRequest('answerItems', undefined)
 }, { name: 'metrics' })`,
-  locks: `export class InProcessLocks {
+  locks: `const held = { markInDoubt: async () => [], clearInDoubt: async () => {} }
+export class InProcessLocks {
   async stamp () { return 0 }
-  async run (_key, _since, _until, task) { return await task(false) }
+  async run (_key, _since, _until, task) { return await task(false, held) }
 }`,
   idempotency: `import fp from 'fastify-plugin'
 export default fp(async function idempotency (app) {
@@ -31,11 +35,12 @@ export default fp(async function upstreamDeadline (app) {
   const remainingMs = app.config.upstream.timeoutMs
   // Never passes: the same time left on every read, a signal that never aborts.
   const never = { at: Infinity, remainingMs, signal: new AbortController().signal, earlier () { return never } }
-  app.decorateRequest('upstream', null)
+  app.decorateRequest('upstream', undefined)
   app.addHook('preHandler', (request, _reply, done) => {
     request.upstream = { deadline: never, log: request.log, calls: [] }
     done()
   })
+  app.decorate('callContext', (request) => request.upstream)
 }, { name: 'upstream-deadline' })`,
   bulkhead: `const release = () => {}
 export class Bulkhead {
@@ -65,7 +70,7 @@ const REPLACED: Partial<Record<Duty, string>> = {
   'rate-limit': 'plugins/rate-limit.js',
   deadline: 'plugins/upstream-deadline.js',
   bulkhead: 'gooten/bulkhead.js',
-  'trace-log-fields': 'telemetry/fastify-plugin.js'
+  'trace-log-fields': 'telemetry/tracing-plugin.js'
 }
 
 const [distArg] = process.argv.slice(2)
