@@ -15,7 +15,8 @@ const STAND_INS: Record<string, string> = {
 const nothing = () => {}
 // Every counter, gauge and histogram the service calls becomes a no-op, whatever its name.
 export default fp(async function metrics (app) {
-  app.decorate('metrics', new Proxy({}, { get: () => nothing }))
+  // (Fastify reads a decoration's getter and setter to tell an accessor: those stay undefined.)
+  app.decorate('metrics', new Proxy({}, { get: (_target, name) => name === 'getter' || name === 'setter' ? undefined : nothing }))
   app.decorateRequest('answerOutcome', undefined)
   app.decorateRequest('answerItems', undefined)
 }, { name: 'metrics' })`,
