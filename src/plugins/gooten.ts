@@ -50,7 +50,8 @@ export default fp<GootenPluginOptions>(async function gooten (app, { dispatcher,
       app.log.warn({ circuit: state }, 'Gooten circuit breaker changed state')
     }
   })
-  const bulkhead = new Bulkhead(upstream.maxInFlight, upstream.queueLimit, app.metrics.inFlight)
+  const bulkhead = new Bulkhead(upstream.maxInFlight, upstream.queueLimit)
+  app.metrics.watchInFlight(() => bulkhead.active)
   const retryBudget = new RetryBudget()
   const locks = tracing === undefined ? app.stores.locks : tracing.locks(app.stores.locks)
   // One service per generation of Gooten credentials, sharing the pool, bulkhead, circuit and budget. A

@@ -15,7 +15,8 @@ import { onRequestEnd } from './request-end.js'
 export type AuthFailureReason = 'missing' | 'malformed' | 'invalid_key' | 'invalid_token' | 'insufficient_scope'
 
 export interface ServiceMetrics extends UpstreamObserver {
-  inFlight: (count: number) => void
+  /** Where the in-flight gauge reads its value when scraped: nothing to do per call. */
+  watchInFlight: (read: () => number) => void
   circuit: (state: CircuitState) => void
   authFailed: (reason: AuthFailureReason) => void
   /** Whether the store for idempotency records and order locks can be reached. */
@@ -208,7 +209,6 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
   const upstreamCalls = new Counter({ name: 'gooten_upstream_calls_total', help: 'Calls to Gooten, by operation and outcome', labelNames: ['op', 'outcome'], registers: [registry] })
   const upstreamSeconds = new Histogram({ name: 'gooten_upstream_call_duration_seconds', help: 'Gooten call latency', labelNames: ['op', 'outcome'], buckets: LATENCY_BUCKETS, registers: [registry] })
   const retries = new Counter({ name: 'gooten_upstream_retries_total', help: 'Retried Gooten calls, by operation', labelNames: ['op'], registers: [registry] })
-  const inFlight = new Gauge({ name: 'gooten_upstream_in_flight', help: 'Gooten calls in flight', registers: [registry] })
   const circuit = new Gauge({ name: 'gooten_upstream_circuit_state', help: '1 for the circuit breaker\'s current state', labelNames: ['state'], registers: [registry] })
   const storeAvailable = new Gauge({ name: 'gooten_proxy_store_available', help: '1 while the store for idempotency records and order locks can be reached (always, in process), else 0', registers: [registry] })
   const secretFiles = new Counter({ name: 'secret_file_reloads_total', help: 'Secret files read again with new content, by variable and outcome (refused: broken, the previous values stay)', labelNames: ['file', 'outcome'], registers: [registry] })
@@ -239,7 +239,15 @@ export default fp<{ processMetrics: boolean }>(async function metrics (app, opti
       latency.observe(seconds)
     },
     retried: (op) => retries.inc({ op }),
-    inFlight: (count) => inFlight.set(count),
+    watchInFlight: (read) => {
+      registry.registerMetric(new Gauge({
+        name: 'gooten_upstream_in_flight',
+        help: 'Gooten calls in flight',
+        registers: [],
+        // Read at each scrape: setting it on every call cost CPU on every cancel for a value only a scrape sees.
+        collect () { this.set(read()) }
+      }))
+    },
     circuit: (current) => {
       for (const state of CIRCUIT_STATES) circuit.set({ state }, state === current ? 1 : 0)
     },

@@ -167,3 +167,13 @@ t.test('a URL that is not valid percent-encoding is a 400 problem', async (t) =>
   t.equal(answer.body.code, 'VALIDATION_FAILED')
   t.equal(sim.calls.length, 0)
 })
+
+t.test('the in-flight gauge counts Gooten calls under way when scraped', async (t) => {
+  const { url, sim } = await startStack(t)
+  sim.enqueueFault({ kind: 'delay', op: 'getOrder', ms: 300 })
+  const read = call(url, `/orders/${SEED.demo.safeId}/items`)
+  await eventually('the lookup to reach Gooten', () => sim.callCount('getOrder') === 1)
+  t.match(await (await fetch(`${url}/metrics`)).text(), /\ngooten_upstream_in_flight 1\n/)
+  t.equal((await read).status, 200)
+  t.match(await (await fetch(`${url}/metrics`)).text(), /\ngooten_upstream_in_flight 0\n/)
+})
