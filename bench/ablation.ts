@@ -103,9 +103,10 @@ function variants (): Variant[] {
       const dist = before.endsWith('/') ? before : `${before}/`
       return [
         FLOOR,
-        { id: 'before', what: `the build in ${before}, no node flags`, dist, nodeFlags: [] },
+        // Both builds with npm start's node flags, so that only the code differs.
+        { id: 'before', what: `the build in ${before}, npm start's node flags`, dist },
         { id: 'after', what: 'this build, npm start\'s node flags' },
-        { id: 'before, tracing on, 10%', what: 'the build before, traced at 0.1, no node flags', dist, nodeFlags: [], env: TRACED('parentbased_traceidratio', '0.1'), versus: 'before' },
+        { id: 'before, tracing on, 10%', what: 'the build before, traced at 0.1', dist, env: TRACED('parentbased_traceidratio', '0.1'), versus: 'before' },
         { id: 'after, tracing on, 10%', what: 'this build, traced at 0.1', env: TRACED('parentbased_traceidratio', '0.1'), versus: 'after' }
       ]
     }
