@@ -1,3 +1,4 @@
+import { PROBLEMS } from '../problems/catalogue.js'
 import type { ProblemError } from '../problems/problem-error.js'
 import { ANONYMOUS, type CallerContext } from './caller.js'
 import { readCredential } from './credential.js'
@@ -37,9 +38,9 @@ export class CallerAuthenticator {
     const credential = readCredential(header)
     switch (credential.kind) {
       case 'missing':
-        return refused(credentialsMissing('Send Authorization: Bearer <caller key or access token>.'), 'missing')
+        return refused(credentialsMissing(PROBLEMS.UNAUTHORIZED.detail.missing), 'missing')
       case 'malformed':
-        return refused(credentialsMissing('The Authorization header must use the Bearer scheme.'), 'malformed')
+        return refused(credentialsMissing(PROBLEMS.UNAUTHORIZED.detail.notBearer), 'malformed')
       case 'oversized':
         return refused(invalidToken(), 'oversized')
       case 'key': {

@@ -62,8 +62,9 @@ export class GootenError extends ProblemError {
   ) {
     const { code } = ANSWERS[failure]
     const detail = details.unreadable === undefined ? ANSWERS[failure].detail : ORDER_UNREADABLE.detail.document(details.unreadable)
-    // Gooten's own Retry-After, when it sent one, is passed on to the caller.
-    super(code, detail, details.retryAfterMs === undefined ? {} : { retryAfterSeconds: secondsToWait(details.retryAfterMs) }, message)
+    // Gooten's own Retry-After, when it sent one, is passed on to a caller told to wait and retry.
+    const waitsFor = code === 'UPSTREAM_UNAVAILABLE' && details.retryAfterMs !== undefined ? { retryAfterSeconds: secondsToWait(details.retryAfterMs) } : {}
+    super(code, detail, waitsFor, message)
   }
 
   /** The call may have changed state at Gooten, so its effect must be checked, not assumed. */

@@ -87,6 +87,8 @@ t.test('each Gooten failure: its code, our words, and Gooten\'s Retry-After pass
     t.same(toProblem(error), { code, detail }, failure)
   }
   t.equal(toProblem(unavailable).retryAfterSeconds, 3, '2.5 s from Gooten is a 3 s wait')
+  const timedOut = new GootenError('timeout', 'getOrder', 'deadline passed', { retryAfterMs: 5000 })
+  t.equal(toProblem(timedOut).retryAfterSeconds, undefined, 'only an answer that says wait passes Gooten\'s wait on')
   const why = { item_without_status: 'has an item without a status, so its items cannot be checked', unknown_shape: 'is not in a shape this service knows', too_large: 'is over 6 MiB, the most this service reads' } as const
   for (const [unreadable, words] of Object.entries(why)) {
     const error = new GootenError('order_unreadable', 'getOrder', 'unusable', { unreadable: unreadable as keyof typeof why })
