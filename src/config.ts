@@ -351,6 +351,16 @@ function schemaProblems (error: unknown): string[] {
   return byVariable.size === 0 ? ['configuration is invalid'] : [...byVariable.values()]
 }
 
+/** The environment as the schema reads it (defaults filled in), or undefined with its issues added to `problems`. */
+function checkedSchema (problems: string[], environment: Record<string, string | undefined>): Env | undefined {
+  try {
+    return envSchema<Env>({ schema: EnvSchema, data: { ...environment }, dotenv: false, env: false })
+  } catch (error) {
+    problems.push(...schemaProblems(error))
+    return undefined
+  }
+}
+
 /**
  * Validates the environment once; throws one ConfigError naming every bad variable (in the schema's
  * order, then the checks beyond it), so an operator fixes them all after one failed start.
@@ -361,17 +371,11 @@ export function loadConfig (environment: Record<string, string | undefined>): Co
   // so they run whether or not the schema passed.
   const recipeId = checked(problems, () => valueOrFile(environment, 'GOOTEN_RECIPE_ID', { required: true }))
   const partnerBillingKey = checked(problems, () => valueOrFile(environment, 'GOOTEN_PARTNER_BILLING_KEY', { required: true }))
-  let env: Env | undefined
-  try {
-    env = envSchema<Env>({ schema: EnvSchema, data: { ...environment }, dotenv: false, env: false })
-  } catch (error) {
-    problems.push(...schemaProblems(error))
-  }
+  const env = checkedSchema(problems, environment)
   const baseUrl = checked(problems, () => parseBaseUrl(environment.GOOTEN_BASE_URL ?? EnvSchema.properties.GOOTEN_BASE_URL.default, environment.GOOTEN_ALLOW_PLAIN_HTTP === 'true'))
   const keysVariable = environment.API_KEYS_FILE === undefined ? 'API_KEYS' : 'API_KEYS_FILE'
   const callerKeys = checked(problems, () => parseCallerKeys(valueOrFile(environment, 'API_KEYS', { required: false }), keysVariable))
-  const validated = env
-  const oidc = validated === undefined ? undefined : checked(problems, () => parseOidc(validated))
+  const oidc = env === undefined ? undefined : checked(problems, () => parseOidc(env))
   if (env === undefined || baseUrl === undefined || recipeId === undefined || partnerBillingKey === undefined || problems.length > 0) {
     throw new ConfigError(problems.join('; '))
   }

@@ -19,6 +19,16 @@ async function cancel (url: string, orderId: string, itemId: number, query = '')
   return await call(url, cancelPath(orderId, query), { body: { itemIds: [itemId] } })
 }
 
+/** The same cancel, asked again until the lock-delay's 503 ends: the first answer after it. */
+async function cancelAfterLockDelay (url: string, orderId: string, itemId: number): Promise<JsonAnswer> {
+  let answer: JsonAnswer | undefined
+  await eventually('the lock-delay to end', async () => {
+    answer = await cancel(url, orderId, itemId)
+    return answer.status !== 503
+  }, { withinMs: 30_000, everyMs: 250 })
+  return answer as JsonAnswer
+}
+
 const lockDelayGauge = async (url: string): Promise<string | undefined> =>
   /^gooten_proxy_store_lock_delay (\d+)$/m.exec(await (await checkedFetch(`${url}/metrics`)).text())?.[1]
 
@@ -56,11 +66,7 @@ t.test('two replicas, and Redis loses its keys mid-cancel', async (t) => {
     const firstAnswer = await first
     t.equal(firstAnswer.status, 200)
     t.match(firstAnswer.body, { items: [{ itemId, result: 'cancelled' }] })
-    let after = second
-    await eventually('the lock-delay to end', async () => {
-      after = await cancel(b, orderId, itemId)
-      return after.status !== 503
-    }, { withinMs: 30_000, everyMs: 250 })
+    const after = await cancelAfterLockDelay(b, orderId, itemId)
     t.match(after.body, { outcome: 'cancelled', items: [{ itemId, result: 'already_cancelled' }] })
     t.equal(sim.callCount('cancelItems') - before, 1, 'one upstream cancel in all')
   })
@@ -81,10 +87,7 @@ t.test('two replicas, and Redis loses its keys mid-cancel', async (t) => {
     t.equal(retry.status, 503, 'no lock while the lost mark\'s cancel may still be applied')
     t.equal(retry.body.code, 'STORE_UNAVAILABLE')
     await eventually('Gooten to apply the first cancel late', () => statusAtGooten(sim, orderId, itemId) === 'Cancelled', { withinMs: 15_000 })
-    await eventually('the lock-delay to end', async () => {
-      retry = await cancel(b, orderId, itemId)
-      return retry.status !== 503
-    }, { withinMs: 30_000, everyMs: 250 })
+    retry = await cancelAfterLockDelay(b, orderId, itemId)
     t.match(retry.body, { outcome: 'cancelled', items: [{ itemId, result: 'already_cancelled' }] })
     t.equal(sim.callCount('cancelItems') - before, 1, 'one upstream cancel in all')
   })
