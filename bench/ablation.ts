@@ -4,7 +4,8 @@
 // process, pinned to core 0, warmed once; then each round measures every variant back to back, in
 // an order rotated from round to round, and the report gives per-variant medians over the rounds
 // of the ratios to the floor and to the whole service taken within each round.
-// BENCH_ABLATION picks the set of variants: duties (default), tracing, heap (V8 flags in place of
+// BENCH_ABLATION picks the set of variants: duties (default), tracing, stack (the floor under Fastify
+// and pino, each with and without npm start's V8 flags), heap (V8 flags in place of
 // npm start's; others with BENCH_ABLATION_FLAGS='--a|--b --c'), compare (BENCH_BEFORE_DIST, a build to set beside this one).
 // Writes bench/results/raw/<BENCH_OUT or ablation-<set>>.{json,md}; a run with no overrides also
 // writes the committed summary bench/results/ablation.md (duties) or ablation-<set>.md.
@@ -14,7 +15,7 @@ import { runLoad, type RunStats } from './lib/load.js'
 import { BILLING_KEY, core, foreignLoad, pinSelf, RECIPE_ID, rssMb, spawnPinned, assertPortFree, waitUntilOk, type Managed } from './lib/procs.js'
 import { isStandardRun, machine, rawPath, ROOT, writeRun } from './lib/record.js'
 import { createPool, SCENARIOS, upstreamCounts } from './lib/scenarios.js'
-import { buildFloor, buildService, PLACEMENT, serviceSettings, startSimulator, startTraceSink, type TraceSink } from './lib/setup.js'
+import { buildFloor, buildService, PLACEMENT, serviceSettings, shippedNodeFlags, startSimulator, startTraceSink, type TraceSink } from './lib/setup.js'
 
 const log = (line: string): void => { process.stderr.write(`bench:ablation: ${line}\n`) }
 const number = (name: string, fallback: number): number => process.env[name] === undefined ? fallback : Number(process.env[name])
@@ -86,6 +87,17 @@ function variants (): Variant[] {
         { id: '10%, no undici spans', what: 'traced at 0.1 without @opentelemetry/instrumentation-undici', env: TRACED('parentbased_traceidratio', '0.1'), ablate: ['undici-spans'] },
         { id: '10%, no trace ids in logs', what: 'traced at 0.1 without our hooks (trace ids on log lines, problem code on the span)', env: TRACED('parentbased_traceidratio', '0.1'), ablate: ['trace-log-fields'] }
       ]
+    case 'stack': {
+      // What the fixed stack costs before any duty, and what npm start's V8 flags cost on each.
+      const fastify = { FLOOR_FRAMEWORK: 'fastify' }
+      return [
+        FLOOR,
+        { id: 'Fastify floor', what: 'the floor\'s calls behind Fastify\'s router and JSON body parser, one pino line per request; V8 sizes the heap', floor: true, env: fastify },
+        { id: 'Fastify floor, flags', what: 'the same with npm start\'s node flags', floor: true, env: fastify, nodeFlags: shippedNodeFlags() },
+        WHOLE,
+        { id: 'service, no flags', what: 'the whole service; V8 sizes the heap', nodeFlags: [] }
+      ]
+    }
     case 'heap': {
       const flags = process.env.BENCH_ABLATION_FLAGS?.split('|').filter(Boolean) ?? [
         '--max-semi-space-size=1', '--max-semi-space-size=2', '--max-semi-space-size=4', '--max-semi-space-size=8', '--max-semi-space-size=16',
@@ -111,7 +123,7 @@ function variants (): Variant[] {
       ]
     }
     default:
-      throw new Error(`BENCH_ABLATION=${SET}: one of duties, tracing, heap, compare`)
+      throw new Error(`BENCH_ABLATION=${SET}: one of duties, tracing, stack, heap, compare`)
   }
 }
 
@@ -147,7 +159,7 @@ async function start (variant: Variant, port: number): Promise<Running> {
   const logFile = rawPath(`ablation/${variant.id.replace(/[^a-z0-9]+/gi, '-')}.log`)
   let proc: Managed
   if (variant.floor === true) {
-    proc = spawnPinned(variant.id, core(0), [floorScript], { NODE_ENV: 'production', ...common }, logFile)
+    proc = spawnPinned(variant.id, core(0), [...(variant.nodeFlags ?? []), floorScript], { NODE_ENV: 'production', ...common, ...variant.env }, logFile)
   } else {
     const env: Record<string, string> = { ...settings.env, ...common, LOG_LEVEL: settings.logLevel, ...variant.env }
     if (variant.env?.OTEL_TRACES_SAMPLER !== undefined && sink !== undefined) env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url

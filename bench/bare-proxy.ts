@@ -5,6 +5,7 @@
 // is the price of those duties. The bench transpiles this file and runs it with plain node, the
 // way the service runs from its build; see bench/README.md.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { FastifyReply } from 'fastify'
 import { Pool } from 'undici'
 
 const env = (name: string): string => {
@@ -35,7 +36,10 @@ interface OrderDocument {
   Items: Array<{ OrderItemId?: number, Sku?: string, Quantity?: number, Status: string, Images?: Array<{ OrderItemId?: number }> }>
 }
 
-function answer (res: ServerResponse, status: number, body: unknown): void {
+/** What a route answers: the front end (node:http or Fastify) sends it. */
+interface Answer { status: number, body: unknown }
+
+function answer (res: ServerResponse, { status, body }: Answer): void {
   const text = JSON.stringify(body)
   res.writeHead(status, { 'content-type': status < 400 ? 'application/json' : 'application/problem+json', 'content-length': Buffer.byteLength(text) })
   res.end(text)
@@ -68,25 +72,28 @@ async function readBody (req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-function parseItemIds (text: string): number[] | undefined {
+function itemIdsOf (body: unknown): number[] | undefined {
+  const ids = (body as { itemIds?: unknown } | null)?.itemIds
+  return Array.isArray(ids) && ids.length > 0 && ids.every((id) => Number.isSafeInteger(id) && id > 0) ? ids as number[] : undefined
+}
+
+function parseJson (text: string): unknown {
   try {
-    const body = JSON.parse(text) as { itemIds?: unknown }
-    const ids = body.itemIds
-    return Array.isArray(ids) && ids.length > 0 && ids.every((id) => Number.isSafeInteger(id) && id > 0) ? ids as number[] : undefined
+    return JSON.parse(text)
   } catch {
     return undefined
   }
 }
 
-async function cancel (orderId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const itemIds = parseItemIds(await readBody(req))
-  if (itemIds === undefined) return answer(res, 400, { code: 'VALIDATION_FAILED' })
+async function cancel (orderId: string, body: unknown): Promise<Answer> {
+  const itemIds = itemIdsOf(body)
+  if (itemIds === undefined) return { status: 400, body: { code: 'VALIDATION_FAILED' } }
   const order = await lookup(orderId)
   const statusById = new Map(itemsOf(order).map((item) => [item.itemId, item.status]))
   const planned = itemIds.map((itemId) => ({ itemId, previousStatus: statusById.get(itemId) }))
-  if (planned.some((item) => item.previousStatus === undefined)) return answer(res, 422, { code: 'ITEMS_NOT_IN_ORDER' })
+  if (planned.some((item) => item.previousStatus === undefined)) return { status: 422, body: { code: 'ITEMS_NOT_IN_ORDER' } }
   if (planned.some((item) => !CANCELLABLE.has(item.previousStatus as string) && !CANCELLED.has(item.previousStatus as string))) {
-    return answer(res, 409, { code: 'ITEMS_NOT_CANCELLABLE' })
+    return { status: 409, body: { code: 'ITEMS_NOT_CANCELLABLE' } }
   }
   const toForward = planned.filter((item) => !CANCELLED.has(item.previousStatus as string)).map((item) => item.itemId)
   let succeeded = new Set<number>()
@@ -94,36 +101,67 @@ async function cancel (orderId: string, req: IncomingMessage, res: ServerRespons
     const { json } = await gooten('PUT', `/api/orderCancel?orderId=${order.GootenId ?? 0}&${credentials}`, JSON.stringify({ Ids: toForward }))
     const reply = json as { HadError?: boolean, Success?: number[] }
     succeeded = new Set(reply.HadError === false ? reply.Success : [])
-    if (toForward.some((itemId) => !succeeded.has(itemId))) return answer(res, 502, { code: 'UPSTREAM_BAD_RESPONSE' })
+    if (toForward.some((itemId) => !succeeded.has(itemId))) return { status: 502, body: { code: 'UPSTREAM_BAD_RESPONSE' } }
   }
-  answer(res, 200, {
-    orderId: order.Id ?? orderId,
-    gootenOrderId: order.GootenId,
-    outcome: 'cancelled',
-    items: planned.map(({ itemId, previousStatus }) => ({ itemId, result: succeeded.has(itemId) ? 'cancelled' : 'already_cancelled', previousStatus }))
-  })
+  return {
+    status: 200,
+    body: {
+      orderId: order.Id ?? orderId,
+      gootenOrderId: order.GootenId,
+      outcome: 'cancelled',
+      items: planned.map(({ itemId, previousStatus }) => ({ itemId, result: succeeded.has(itemId) ? 'cancelled' : 'already_cancelled', previousStatus }))
+    }
+  }
 }
 
-async function view (orderId: string, res: ServerResponse): Promise<void> {
+async function view (orderId: string): Promise<Answer> {
   const order = await lookup(orderId)
   const items = itemsOf(order).map((item) => ({ ...item, cancellable: CANCELLABLE.has(item.status) }))
-  answer(res, 200, { orderId: order.Id ?? orderId, gootenOrderId: order.GootenId, items })
+  return { status: 200, body: { orderId: order.Id ?? orderId, gootenOrderId: order.GootenId, items } }
 }
 
-const ROUTE = /^\/orders\/([^/?]+)\/items(\/cancel)?$/
+const FAILED: Answer = { status: 502, body: { code: 'UPSTREAM_FAILED' } }
+const host = env('HOST')
+const port = Number(env('PORT'))
 
-const server = createServer((req, res) => {
-  const match = ROUTE.exec(req.url ?? '')
-  const orderId = match === null ? '' : decodeURIComponent(match[1] as string)
-  const work = match !== null && req.method === 'POST' && match[2] !== undefined
-    ? cancel(orderId, req, res)
-    : match !== null && req.method === 'GET' && match[2] === undefined
-      ? view(orderId, res)
-      : Promise.resolve(answer(res, req.url === '/health/ready' ? 200 : 404, {}))
-  // Any failure is a 502: the bench counts it as an unexpected answer.
-  work.catch(() => { if (!res.headersSent) answer(res, 502, { code: 'UPSTREAM_FAILED' }) })
-})
+/** node:http in: nothing between the socket and the two calls. */
+function serveBare (): void {
+  const ROUTE = /^\/orders\/([^/?]+)\/items(\/cancel)?$/
+  const server = createServer((req, res) => {
+    const match = ROUTE.exec(req.url ?? '')
+    const orderId = match === null ? '' : decodeURIComponent(match[1] as string)
+    const work = match !== null && req.method === 'POST' && match[2] !== undefined
+      ? readBody(req).then((text) => cancel(orderId, parseJson(text)))
+      : match !== null && req.method === 'GET' && match[2] === undefined
+        ? view(orderId)
+        : Promise.resolve({ status: req.url === '/health/ready' ? 200 : 404, body: {} })
+    // Any failure is a 502: the bench counts it as an unexpected answer.
+    work.then((done) => { answer(res, done) }, () => { if (!res.headersSent) answer(res, FAILED) })
+  })
+  server.listen(port, host, () => { console.log(`bare proxy listening on ${host}:${port}`) })
+}
 
-server.listen(Number(env('PORT')), env('HOST'), () => { console.log(`bare proxy listening on ${env('HOST')}:${env('PORT')}`) })
+/**
+ * The fixed stack's own floor (FLOOR_FRAMEWORK=fastify): the same calls behind Fastify's router and
+ * JSON body parser, with pino writing one line per request, and nothing else the service does.
+ */
+async function serveFastify (): Promise<void> {
+  const { default: Fastify } = await import('fastify')
+  const app = Fastify({ logger: { level: 'info' }, disableRequestLogging: true })
+  const send = (reply: FastifyReply, done: Answer): FastifyReply => reply.code(done.status).send(done.body)
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request finished')
+    done()
+  })
+  app.post<{ Params: { orderId: string } }>('/orders/:orderId/items/cancel', async (request, reply) =>
+    send(reply, await cancel(request.params.orderId, request.body).catch(() => FAILED)))
+  app.get<{ Params: { orderId: string } }>('/orders/:orderId/items', async (request, reply) =>
+    send(reply, await view(request.params.orderId).catch(() => FAILED)))
+  app.get('/health/ready', async () => ({}))
+  await app.listen({ port, host })
+}
+
+if (process.env.FLOOR_FRAMEWORK === 'fastify') await serveFastify()
+else serveBare()
 // Nothing to drain: the bench stops it between scenarios.
 process.once('SIGTERM', () => process.exit(0))

@@ -1,6 +1,6 @@
 // Summarises a V8 .cpuprofile: self time by owner (our code, each package, Node, V8) and the
 // hottest functions. `node --import tsx bench/profile-summary.ts <file.cpuprofile> [dist dir]`.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { SourceMap } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -59,7 +59,8 @@ interface Row { key: string, frame: Frame, ms: number }
 
 export function summariseProfile (file: string, distDir: string): { markdown: string, data: Record<string, unknown> } {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile
-  const distUrl = pathToFileURL(distDir.endsWith('/') ? distDir : `${distDir}/`).href
+  // Real path: the profile names files as the process resolved them, through any symlinked node_modules.
+  const distUrl = pathToFileURL(`${realpathSync(distDir)}/`).href
   const byId = new Map<number, ProfileNode>()
   const parent = new Map<number, number>()
   for (const node of profile.nodes) {

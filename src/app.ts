@@ -8,6 +8,7 @@ import type { Redactor } from './gooten/redaction.js'
 import { answerClientError } from './http/client-errors.js'
 import { toProblem } from './http/error-mapping.js'
 import { requestIdGenerator } from './http/request-id.js'
+import { sharedSerializers } from './http/serializers.js'
 import authentication, { type AuthenticationOptions } from './plugins/authentication.js'
 import { LIMITS } from './problems/catalogue.js'
 import callerAuth from './plugins/caller-auth.js'
@@ -117,6 +118,8 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     clientErrorHandler: answerClientError,
     // Long ids must reach the schema and get a 400, not fall through to a 404.
     routerOptions: { maxParamLength: 512 },
+    // One serializer per distinct response schema, not per route and status.
+    schemaController: { compilersFactory: { buildSerializer: sharedSerializers() } },
     ajv: {
       // Reject what is wrong instead of quietly changing it.
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true }

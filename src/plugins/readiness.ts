@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net'
 import { PassThrough } from 'node:stream'
+import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify'
 import fp from 'fastify-plugin'
 import { PROBLEMS } from '../problems/catalogue.js'
 import { ProblemError } from '../problems/problem-error.js'
@@ -90,12 +91,7 @@ export default fp(async function readiness (app) {
   // body reader then answers it through the error handler, once. Ending Node's request instead would
   // close the socket before any answer, and answering beside the reader would make it answer again
   // (Fastify's "Reply was already sent") when the client then goes away.
-  // (A callback hook: it runs for every request, and the usual case needs no promise.)
-  app.addHook('preParsing', (request, reply, payload, done) => {
-    if (request.raw.complete) {
-      done(null, payload)
-      return
-    }
+  const drainable = (request: FastifyRequest, reply: FastifyReply, payload: RequestPayload): RequestPayload => {
     const body = new PassThrough()
     // Nobody reads `body` when the answer came before the body (415, 413, a GET's body); an error
     // it ends with then has nobody to tell.
@@ -112,8 +108,24 @@ export default fp(async function readiness (app) {
       payload.unpipe(body)
       payload.resume()
     })
-    if (state === 'draining') turnAway()
-    done(null, body)
+    return body
+  }
+  // Fastify runs this hook while Node is still parsing the read that held the headers, before the
+  // body in that same read. Looking again once that read is done (setImmediate: a microtask still
+  // runs before the body is parsed) spares almost every request the stream and its listeners. A
+  // socket's 'close' comes in the event loop's close phase, after the immediates: the listener
+  // added then still hears it.
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    if (request.raw.complete) {
+      done(null, payload)
+      return
+    }
+    setImmediate(() => {
+      if (request.raw.complete) done(null, payload)
+      // Draining since the request came in: its body is not waited for.
+      else if (state === 'draining') done(new ProblemError('NOT_READY', SHUTTING_DOWN))
+      else done(null, drainable(request, reply, payload))
+    })
   })
 
   app.addHook('onSend', (_request, reply, payload, done) => {

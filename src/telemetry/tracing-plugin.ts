@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Logger } from 'pino'
 import type { FastifyOtelInstrumentation } from '@fastify/otel'
 
 /**
@@ -13,12 +14,13 @@ export function tracingPlugin (instrumentation: FastifyOtelInstrumentation): Fas
 
     // After @fastify/otel's own onRequest hook, which starts the span (registered just above).
     // Callback hooks: no promise per request.
-    app.addHook('onRequest', (request, reply, done) => {
+    app.addHook('onRequest', (request, _reply, done) => {
       const { span } = request.opentelemetry()
       if (span != null) {
         const { traceId, spanId, traceFlags } = span.spanContext()
-        request.log = request.log.child({ trace_id: traceId, span_id: spanId, trace_flags: traceFlags.toString(16).padStart(2, '0') })
-        reply.log = request.log
+        // Onto the request's own logger (reply.log is the same one); a child of it cost a tenth of an
+        // unsampled request's CPU. Fastify built it from pino options (app.ts), so it is pino's.
+        ;(request.log as Logger).setBindings({ trace_id: traceId, span_id: spanId, trace_flags: traceFlags.toString(16).padStart(2, '0') })
       }
       done()
     })
