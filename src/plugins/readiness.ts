@@ -116,7 +116,8 @@ export default fp(async function readiness (app) {
   // socket's 'close' comes in the event loop's close phase, after the immediates: the listener
   // added then still hears it.
   app.addHook('preParsing', (request, reply, payload, done) => {
-    if (request.raw.complete) {
+    // Fastify never reads the body of a GET or HEAD; Node discards it once the answer is written.
+    if (request.raw.complete || request.method === 'GET' || request.method === 'HEAD') {
       done(null, payload)
       return
     }

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildAppOptions } from '../../src/app.js'
 import { SEED } from '../../src/simulator/seed.js'
@@ -143,6 +144,21 @@ t.test('a body still arriving when the drain starts between the hooks and the bo
   t.equal(answer.body.code, 'NOT_READY')
   t.equal(answer.headers.connection, 'close')
   t.equal(sim.calls.length, 0, 'never reached a route')
+  t.same(warnings(logs), [])
+})
+
+t.test('a GET whose body is still arriving when a drain has begun is answered as usual: its body is never read', async (t) => {
+  const { url, app, logs } = await startApp(t, { requestTimeoutMs: 30_000 })
+  const draining = app.readiness.drain()
+  const client = rawClient(url, 'GET /health/live HTTP/1.1\r\nHost: x\r\nX-Request-Id: live-with-body\r\nContent-Length: 10\r\nConnection: close\r\n\r\n{')
+  // Long after the read that held the headers: the rest of the body is still on its way.
+  await sleep(50)
+  client.send('123456789')
+  await client.closed
+  const answer = answerIn(client.received())
+  t.equal(answer.status, 200, 'liveness answers 200 while the service drains')
+  t.same(answer.body, { status: 'ok' })
+  await draining
   t.same(warnings(logs), [])
 })
 
