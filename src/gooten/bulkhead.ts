@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from './deadline.js'
 import { GootenError, type UpstreamOp } from './errors.js'
 
 /** Gives a slot back; calling it again does nothing. */
@@ -24,9 +25,10 @@ export class Bulkhead {
 
   /**
    * A slot: the release function at once when one is free (no promise on the common path), else a
-   * promise of it once a releasing call hands its slot over. Throws when the queue is full too.
+   * promise of it once a releasing call hands its slot over, given up when `until` runs out. Throws
+   * when the queue is full too.
    */
-  acquire (op: UpstreamOp, until: { readonly signal: AbortSignal }): Release | Promise<Release> {
+  acquire (op: UpstreamOp, until: { readonly remainingMs: number }): Release | Promise<Release> {
     if (this.#active < this.maxActive) {
       this.#active++
       this.onChange(this.#active)
@@ -36,8 +38,7 @@ export class Bulkhead {
       throw new GootenError('overloaded', op, 'too many Gooten calls in flight', { neverSent: true })
     }
     // A releasing call hands its slot straight to us, so no newcomer can take it in between.
-    // The deadline's signal only now: a wait is the rare case, and making one costs.
-    return this.#wait(op, until.signal).then(() => this.#releaser())
+    return this.#wait(op, until.remainingMs).then(() => this.#releaser())
   }
 
   #releaser (): Release {
@@ -55,22 +56,27 @@ export class Bulkhead {
     }
   }
 
-  async #wait (op: UpstreamOp, signal: AbortSignal): Promise<void> {
+  /**
+   * A plain timer per wait, cleared when the slot comes: at -c 50 a third of the calls wait, and an
+   * AbortSignal.timeout (an event target, a weak timer kept until the deadline) cost more than the wait.
+   */
+  async #wait (op: UpstreamOp, remainingMs: number): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
+      const giveUp = (): void => {
         const index = this.#waiting.indexOf(wake)
         if (index !== -1) this.#waiting.splice(index, 1)
         reject(new GootenError('timeout', op, 'the request deadline passed while waiting for a Gooten slot', { neverSent: true }))
       }
       const wake = (): void => {
-        signal.removeEventListener('abort', onAbort)
+        clearTimeout(timer)
         resolve()
       }
-      if (signal.aborted) {
-        onAbort()
+      if (remainingMs <= 0) {
+        giveUp()
         return
       }
-      signal.addEventListener('abort', onAbort, { once: true })
+      // Whole milliseconds within Node's timer range (a longer delay would fire at once).
+      const timer = setTimeout(giveUp, Math.min(MAX_TIMER_MS, Math.ceil(remainingMs)))
       this.#waiting.push(wake)
     })
   }

@@ -1,10 +1,11 @@
-const MAX_TIMER_MS = 2 ** 31 - 1
+/** Node's timers take at most 2^31 - 1 ms (some 24 days); a longer delay fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
 
 /**
  * One inbound request's deadline, shared by all of its Gooten calls. A plain point in time: each call
  * gives undici the time left as its limits, and the body reader stops at it. An AbortSignal, which
- * costs more than everything else a call does, is made only for the waits that need one (a queued
- * slot, another cancel's lock), on first use.
+ * costs more than everything else a call does, is made only for the wait that needs one (another
+ * cancel's lock), on first use.
  */
 export class Deadline {
   #signal: AbortSignal | undefined
@@ -30,8 +31,7 @@ export class Deadline {
 
   /** Aborts when the deadline passes. */
   get signal (): AbortSignal {
-    // Node's timers take at most 2^31 - 1 ms (some 24 days); a deadline that far off never passes here.
-    // Whole milliseconds: AbortSignal.timeout throws on a fraction, which half of an odd time left is.
+    // A deadline past MAX_TIMER_MS never passes here. Whole milliseconds: AbortSignal.timeout throws on a fraction, which half of an odd time left is.
     this.#signal ??= AbortSignal.timeout(Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(this.remainingMs))))
     return this.#signal
   }

@@ -364,7 +364,7 @@ t.test('shed by a full bulkhead: overloaded, no call, and the half-open trial sl
   circuit.failed()
   clock.now = 1000
   const bulkhead = new Bulkhead(1, 0, () => {})
-  const hold = await bulkhead.acquire('getOrder', { signal: new AbortController().signal })
+  const hold = await bulkhead.acquire('getOrder', { remainingMs: 60_000 })
   const h = harness(server.pool, server.origin, { circuit, bulkhead })
   const error = await failure(h.client.getOrder('1', h.context()))
   t.match(error, { failure: 'overloaded', details: { neverSent: true } })
