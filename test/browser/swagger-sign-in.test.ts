@@ -45,6 +45,9 @@ t.test('a support lead signs in from Swagger UI at the provider, and the cancel 
   await popup.locator('input[name="password"]').fill('any password')
   await popup.locator('button[type="submit"]').click()
   // The consent page, then back to Swagger UI's redirect page, which hands the code over and closes.
+  // Its button only once the login page is gone: on a busy machine the login's own button is still
+  // there for a moment, and a second sign-in breaks the interaction.
+  await popup.locator('input[name="login"]').waitFor({ state: 'detached' })
   await popup.locator('button[type="submit"]').click()
   await popup.waitForEvent('close')
   await signIn.getByText('Authorized', { exact: true }).waitFor()
