@@ -2,8 +2,9 @@
 // work of the service's routes with nothing else: node:http in, an undici Pool out (the service's
 // pool settings), JSON.parse and a shape check, no framework, logging, metrics, security headers,
 // rate limit, deadline, lock, bulkhead, retry or circuit breaker. What the service costs above it
-// is the price of those duties. The bench transpiles this file and runs it with plain node, the
-// way the service runs from its build; see bench/README.md.
+// is the price of those duties. FLOOR_FRAMEWORK=fastify serves the same calls behind Fastify and
+// pino instead: the required stack's own cost. The bench transpiles this file and runs it with
+// plain node, the way the service runs from its build; see bench/README.md.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { FastifyReply } from 'fastify'
 import { Pool } from 'undici'
@@ -39,9 +40,11 @@ interface OrderDocument {
 /** What a route answers: the front end (node:http or Fastify) sends it. */
 interface Answer { status: number, body: unknown }
 
+const contentTypeOf = (status: number): string => status < 400 ? 'application/json' : 'application/problem+json'
+
 function answer (res: ServerResponse, { status, body }: Answer): void {
   const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': status < 400 ? 'application/json' : 'application/problem+json', 'content-length': Buffer.byteLength(text) })
+  res.writeHead(status, { 'content-type': contentTypeOf(status), 'content-length': Buffer.byteLength(text) })
   res.end(text)
 }
 
@@ -148,7 +151,7 @@ function serveBare (): void {
 async function serveFastify (): Promise<void> {
   const { default: Fastify } = await import('fastify')
   const app = Fastify({ logger: { level: 'info' }, disableRequestLogging: true })
-  const send = (reply: FastifyReply, done: Answer): FastifyReply => reply.code(done.status).send(done.body)
+  const send = (reply: FastifyReply, done: Answer): FastifyReply => reply.code(done.status).type(contentTypeOf(done.status)).send(done.body)
   app.addHook('onResponse', (request, reply, done) => {
     request.log.info({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request finished')
     done()
