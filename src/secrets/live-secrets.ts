@@ -10,6 +10,12 @@ export interface SecretsObserver {
   rejected: (file: SecretFileVariable, reason: string) => void
 }
 
+interface SecretFile {
+  variable: SecretFileVariable
+  file: WatchedFile<unknown>
+  apply: (value: unknown) => void
+}
+
 export interface GootenCredentials {
   recipeId: Secret
   partnerBillingKey: Secret
@@ -46,10 +52,12 @@ export class LiveSecrets {
   #redactor: Redactor
   readonly #everSeen = new Set<string>()
   /** Each file, and what to do with its new value. */
-  readonly #files: Array<{ variable: SecretFileVariable, file: WatchedFile<unknown>, apply: (value: unknown) => void }> = []
+  readonly #files: SecretFile[] = []
+  /** New values read but not yet applied: they wait for a read of every file that finds nothing newer. */
+  readonly #pending = new Map<SecretFile, unknown>()
   #observer: SecretsObserver | undefined
   #timer: NodeJS.Timeout | undefined
-  #polling = false
+  #poll: Promise<void> | undefined
   readonly #changeListeners: Array<() => void> = []
 
   /** Replaces every secret ever in force in caller-supplied text (a reason, a request id, a span). */
@@ -93,23 +101,41 @@ export class LiveSecrets {
     watch('GOOTEN_RECIPE_ID_FILE', secretFiles.recipeId, credentialFrom('GOOTEN_RECIPE_ID_FILE'), (recipeId) => { this.#gooten = { ...this.#gooten, recipeId } })
     watch('GOOTEN_PARTNER_BILLING_KEY_FILE', secretFiles.partnerBillingKey, credentialFrom('GOOTEN_PARTNER_BILLING_KEY_FILE'), (partnerBillingKey) => { this.#gooten = { ...this.#gooten, partnerBillingKey } })
     if (this.#files.length === 0) return
+    // Not awaited: a poll does not reject (a file it cannot read is refused, not thrown).
     this.#timer = setInterval(() => { this.poll() }, secretFiles.pollMs)
     this.#timer.unref()
   }
 
-  /** Reads every file once, then applies what changed all at once (never a new recipe id with an old billing key). */
-  poll (): void {
-    if (this.#polling) return
-    this.#polling = true
-    Promise.all(this.#files.map(async (entry) => ({ entry, value: await entry.file.read() }))).then((read) => {
-      this.#polling = false
-      const changed = read.filter(({ value }) => value !== undefined)
-      if (changed.length === 0) return
-      for (const { entry, value } of changed) entry.apply(value)
-      this.#learn()
-      for (const listener of this.#changeListeners) listener()
-      for (const { entry } of changed) (this.#observer as SecretsObserver).reloaded(entry.variable)
-    })
+  /**
+   * Reads every file, and applies what changed all at once: never a new recipe id with an old billing
+   * key. The files are read side by side, not at one instant, so a Secret updated in between gives a
+   * read with some files old and some new. A change is therefore applied only once a read of every
+   * file finds nothing newer; a read that still finds a change leaves it to the next poll.
+   * Resolves when this poll is done (a poll already under way is not started twice).
+   */
+  async poll (): Promise<void> {
+    this.#poll ??= this.#readAndApply().finally(() => { this.#poll = undefined })
+    await this.#poll
+  }
+
+  async #readAndApply (): Promise<void> {
+    const changed = await this.#readEveryFile()
+    if (changed && await this.#readEveryFile()) return
+    if (this.#pending.size === 0) return
+    const applied = [...this.#pending]
+    this.#pending.clear()
+    for (const [entry, value] of applied) entry.apply(value)
+    this.#learn()
+    for (const listener of this.#changeListeners) listener()
+    for (const [entry] of applied) (this.#observer as SecretsObserver).reloaded(entry.variable)
+  }
+
+  /** Whether any file has a new good value since the last read; it joins the pending ones. */
+  async #readEveryFile (): Promise<boolean> {
+    const read = await Promise.all(this.#files.map(async (entry) => ({ entry, value: await entry.file.read() })))
+    const changed = read.filter(({ value }) => value !== undefined)
+    for (const { entry, value } of changed) this.#pending.set(entry, value)
+    return changed.length > 0
   }
 
   stop (): void {
