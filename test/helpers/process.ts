@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
 const serverEntry = fileURLToPath(new URL('../../src/server.ts', import.meta.url))
@@ -24,8 +25,10 @@ export function runServer (env: Record<string, string>, { nodeArgs = [] }: { nod
   })
   const stdout: string[] = []
   const stderr: string[] = []
-  child.stdout?.on('data', (chunk: Buffer) => stdout.push(...chunk.toString().split('\n').filter(Boolean)))
-  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()))
+  // Whole lines, however the pipe splits them. Read them after the child's 'close', not its 'exit':
+  // its output may still be arriving when it exits.
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => { if (line !== '') stdout.push(line) })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk))
   return { child, stdout, stderr }
 }
 

@@ -10,14 +10,14 @@ import { TEST_BILLING_KEY, TEST_RECIPE_ID, processEnv } from '../helpers/stack.j
 
 t.test('missing and malformed variables stop the process with exit 1 and one line naming them all', async (t) => {
   const started = runServer({ GOOTEN_PARTNER_BILLING_KEY: 'secret-billing-value', PORT: 'many', API_KEYS: 'support' })
-  const [code] = await once(started.child, 'exit') as [number]
+  const [code] = await once(started.child, 'close') as [number]
   t.equal(code, 1)
   t.equal(started.stderr.join(''), 'Invalid configuration: GOOTEN_RECIPE_ID is required (or GOOTEN_RECIPE_ID_FILE); PORT must be integer; API_KEYS must be a list of name:key[:ro], separated by commas or lines (a name of letters, digits, . _ or -, and a key of 16 to 256 visible characters without ":" or ",")\n')
 })
 
 t.test('a malformed variable is named, its value never printed', async (t) => {
   const started = runServer({ GOOTEN_RECIPE_ID: 'r', GOOTEN_PARTNER_BILLING_KEY: 'k', GOOTEN_BASE_URL: 'http://secret-host.example/?partnerBillingKey=shh' })
-  const [code] = await once(started.child, 'exit') as [number]
+  const [code] = await once(started.child, 'close') as [number]
   t.equal(code, 1)
   const output = started.stderr.join('')
   t.match(output, /^Invalid configuration: GOOTEN_BASE_URL .+\n$/)
@@ -49,7 +49,7 @@ t.test('serves against Gooten, warns without caller keys, and drains on SIGTERM'
   const answered = await Promise.all([cancel, ...reads])
   t.same(answered.map((response) => response.status), Array.from({ length: 20 }, () => 200), 'all 20 in-flight requests finished')
   t.equal(((await answered[0]?.json()) as { outcome: string }).outcome, 'cancelled')
-  const [code, signal] = await once(started.child, 'exit') as [number, string]
+  const [code, signal] = await once(started.child, 'close') as [number, string]
   t.same({ code, signal }, { code: 0, signal: null }, started.stderr.join(''))
   t.ok(started.stdout.some((line) => line.includes('"signal":"SIGTERM"')), 'logged the shutdown')
 })
@@ -77,7 +77,7 @@ t.test('SIGTERM turns away a client whose body stalled, finishes real work and e
 
   const signalledAt = Date.now()
   started.child.kill('SIGTERM')
-  const exited = once(started.child, 'exit') as Promise<[number | null, string | null]>
+  const exited = once(started.child, 'close') as Promise<[number | null, string | null]>
   await stalledBody.closed
   t.notOk(readAnswered, 'the stalled client was answered while the read was still at Gooten')
   const [head = '', body = ''] = stalledBody.received().split('\r\n\r\n')

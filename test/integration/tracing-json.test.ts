@@ -49,7 +49,7 @@ t.test('http/json: spans arrive while serving; a silent collector does not hold 
   await call(url, `/orders/${demo.safeId}/items`)
   await eventually('an export the collector leaves unanswered', () => otlp.exports.length > before)
   server.child.kill('SIGTERM')
-  const [code, signal] = await once(server.child, 'exit') as [number, string | null]
+  const [code, signal] = await once(server.child, 'close') as [number, string | null]
   t.same({ code, signal }, { code: 0, signal: null }, `the flush gives up in time and the exit is clean: ${server.stderr.join('')}`)
 })
 
@@ -72,7 +72,7 @@ t.test('a collector that refuses the last spans, or cannot be reached, still lea
     otlp.refuse = true
     t.equal((await call(url, `/orders/${demo.safeId}/items`)).status, 200, `${collector}: a traced read`)
     server.child.kill('SIGTERM')
-    const [code, signal] = await once(server.child, 'exit') as [number, string | null]
+    const [code, signal] = await once(server.child, 'close') as [number, string | null]
     t.same({ code, signal }, { code: 0, signal: null }, `${collector}: exit 0`)
     t.equal(server.stdout.filter((line) => line.includes('the last spans could not be exported')).length, 1, `${collector}: one warning`)
     t.equal(server.stderr.join(''), '', `${collector}: no stack trace`)

@@ -34,7 +34,7 @@ t.test('the default process never loads an OpenTelemetry module, and its log lin
   const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
   t.equal((await call(url, cancelPath(demo.safeId), { body: { itemIds: [demo.items.new] }, headers: { traceparent } })).status, 200)
   server.child.kill('SIGTERM')
-  const [code] = await once(server.child, 'exit') as [number]
+  const [code] = await once(server.child, 'close') as [number]
   t.equal(code, 0)
 
   const modules = (await readFile(probeFile, 'utf8')).split('\n').filter(Boolean)

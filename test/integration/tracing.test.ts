@@ -129,7 +129,7 @@ t.test('one trace from the caller through the service to every Gooten attempt, f
 
   t.equal(otlp.exports.length, 0, 'nothing exported yet: the batch waits a minute')
   server.child.kill('SIGTERM')
-  const [code, signal] = await once(server.child, 'exit') as [number, string | null]
+  const [code, signal] = await once(server.child, 'close') as [number, string | null]
   t.same({ code, signal }, { code: 0, signal: null }, `exits 0 within SHUTDOWN_TIMEOUT_MS, having flushed: ${server.stderr.join('')}`)
   t.ok(otlp.exports.length > 0, 'the shutdown flushed the spans')
   t.ok(otlp.exports.every((received) => received.path === '/v1/traces' && received.contentType === 'application/x-protobuf'), 'OTLP/HTTP protobuf to /v1/traces')
