@@ -31,7 +31,8 @@ export class Deadline {
 
   /** Aborts when the deadline passes. */
   get signal (): AbortSignal {
-    // A deadline past MAX_TIMER_MS never passes here. Whole milliseconds: AbortSignal.timeout throws on a fraction, which half of an odd time left is.
+    // A deadline past MAX_TIMER_MS never passes here. Whole milliseconds: AbortSignal.timeout throws
+    // on a fraction, which half of an odd time left is.
     this.#signal ??= AbortSignal.timeout(Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(this.remainingMs))))
     return this.#signal
   }
